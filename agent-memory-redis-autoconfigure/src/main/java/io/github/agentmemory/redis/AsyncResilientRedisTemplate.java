@@ -1,0 +1,544 @@
+package io.github.agentmemory.redis;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+
+import io.github.agentmemory.redis.command.Arguments;
+import io.github.agentmemory.redis.command.RedisWrite;
+import io.github.agentmemory.redis.command.ScoredMember;
+import io.github.agentmemory.redis.command.SetOptions;
+import io.github.agentmemory.redis.command.ZAddOptions;
+import io.github.agentmemory.redis.resilience.ResilientCommandExecutor;
+import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
+import io.lettuce.core.ScoredValue;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.dao.DataAccessException;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.util.Assert;
+
+/**
+ * Asynchronous Redis operations on String keys and values that keep working when Redis
+ * does not: every call goes through one circuit breaker, idempotent calls are retried
+ * with exponential backoff without blocking a thread, and every failure is reported as a
+ * Spring {@link DataAccessException}.
+ *
+ * <h2>Results</h2> Every operation returns a {@link CompletableFuture}. A missing value
+ * is an empty {@link Optional} ({@link #get}, {@link #hget}), an empty map or list (hash
+ * and sorted-set reads) or {@code 0} (counts); futures never complete with {@code null}.
+ *
+ * <h2>Errors</h2> Bad input (a null or empty key, a null value, an empty map, a NaN
+ * score, a ttl below one millisecond...) throws {@link IllegalArgumentException} at once:
+ * nothing is sent and the circuit breaker does not count it. Everything else completes the
+ * future exceptionally with a {@link DataAccessException}: while the circuit is open with
+ * {@link io.github.agentmemory.redis.resilience.RedisCircuitOpenException}, which is a
+ * {@link org.springframework.data.redis.RedisConnectionFailureException}.
+ *
+ * <h2>Threads</h2> Futures complete on Lettuce's I/O event loop thread (or on the
+ * caller's thread when a call is rejected at once, or on the library's scheduler after a
+ * retry). Callbacks attached with {@code thenApply}/{@code whenComplete} run on that
+ * thread: keep them short and never block in them; use the {@code *Async} variants with
+ * your own executor for slow work.
+ *
+ * <h2>Retries</h2> Reads and idempotent writes ({@code SET} without condition,
+ * {@code DEL}, {@code PEXPIRE}, {@code HSET}, {@code HDEL}, {@code ZADD} without
+ * {@code INCR}, {@code ZREM}) are retried after transient faults. Conditional {@code SET},
+ * {@code ZADD INCR} and {@link #execute} calls marked non-retryable are not: after a
+ * timeout the server may already have applied them.
+ *
+ * @author agent-memory-redis
+ * @see ResilientRedisTemplate
+ */
+public class AsyncResilientRedisTemplate implements DisposableBean {
+
+	private final ResilientCommandExecutor executor;
+
+	private final LettuceNativeConnection connection;
+
+	/**
+	 * Create a template on the given connection factory.
+	 * @param connectionFactory the factory whose shared native connection is used
+	 * @param executor runs the calls behind the circuit breaker with retries
+	 */
+	public AsyncResilientRedisTemplate(LettuceConnectionFactory connectionFactory, ResilientCommandExecutor executor) {
+		Assert.notNull(connectionFactory, "'connectionFactory' must not be null");
+		Assert.notNull(executor, "'executor' must not be null");
+		this.executor = executor;
+		this.connection = new LettuceNativeConnection(connectionFactory, executor.getScheduler(),
+				Duration.ofSeconds(1));
+	}
+
+	// ---- connection ----------------------------------------------------------------
+
+	/**
+	 * {@code PING}.
+	 * @return {@code "PONG"}
+	 */
+	public CompletableFuture<String> ping() {
+		return call("PING", true, RedisClusterAsyncCommands::ping);
+	}
+
+	/**
+	 * Time one {@code PING}, measured with the monotonic clock. The probe bypasses the
+	 * circuit breaker: it neither waits for it nor counts against it, and it is not
+	 * retried.
+	 * @return the round-trip time; completes exceptionally when Redis is unavailable (a
+	 * failed probe is never reported as a number)
+	 */
+	public CompletableFuture<Duration> latency() {
+		return this.executor.executeUnguarded("PING", () -> {
+			long start = System.nanoTime();
+			return this.connection.call(RedisClusterAsyncCommands::ping)
+				.thenApply((pong) -> Duration.ofNanos(System.nanoTime() - start));
+		});
+	}
+
+	// ---- strings and keys ------------------------------------------------------------
+
+	/**
+	 * {@code GET key}.
+	 * @param key the key
+	 * @return the value, or empty when the key does not exist
+	 */
+	public CompletableFuture<Optional<String>> get(String key) {
+		byte[] rawKey = LettuceWrites.bytes(Arguments.key(key));
+		return call("GET", true, (commands) -> commands.get(rawKey))
+			.thenApply((value) -> Optional.ofNullable(LettuceWrites.string(value)));
+	}
+
+	/**
+	 * {@code SET key value}.
+	 * @param key the key
+	 * @param value the value (may be empty, not null)
+	 * @return {@code true} once set
+	 */
+	public CompletableFuture<Boolean> set(String key, String value) {
+		return set(key, value, SetOptions.none());
+	}
+
+	/**
+	 * {@code SET key value [PX ttl] [NX|XX]}.
+	 * @param key the key
+	 * @param value the value (may be empty, not null)
+	 * @param options ttl and condition
+	 * @return {@code true} if the value was set, {@code false} if the condition was not met
+	 */
+	public CompletableFuture<Boolean> set(String key, String value, SetOptions options) {
+		return write(RedisWrite.set(key, value, options)).thenApply((reply) -> reply != null);
+	}
+
+	/**
+	 * {@code DEL key [key ...]}.
+	 * @param keys the keys, at least one
+	 * @return the number of keys that were removed
+	 */
+	public CompletableFuture<Long> delete(String... keys) {
+		List<String> checked = Arguments.keys((keys != null) ? Arrays.asList(keys) : null);
+		if (checked.size() == 1) {
+			return write(RedisWrite.delete(checked.get(0))).thenApply(Long.class::cast);
+		}
+		byte[][] rawKeys = LettuceWrites.bytes(checked);
+		return call("DEL", true, (commands) -> commands.del(rawKeys));
+	}
+
+	/**
+	 * {@code EXISTS key [key ...]}.
+	 * @param keys the keys, at least one
+	 * @return how many of the keys exist (a key named twice counts twice)
+	 */
+	public CompletableFuture<Long> exists(String... keys) {
+		byte[][] rawKeys = LettuceWrites.bytes(Arguments.keys((keys != null) ? Arrays.asList(keys) : null));
+		return call("EXISTS", true, (commands) -> commands.exists(rawKeys));
+	}
+
+	/**
+	 * {@code PEXPIRE key ttl}.
+	 * @param key the key
+	 * @param ttl the time to live, at least one millisecond
+	 * @return {@code true} if the ttl was set, {@code false} if the key does not exist
+	 */
+	public CompletableFuture<Boolean> expire(String key, Duration ttl) {
+		return write(RedisWrite.expire(key, ttl)).thenApply(Boolean.TRUE::equals);
+	}
+
+	// ---- hashes ------------------------------------------------------------------------
+
+	/**
+	 * {@code HSET key field value}.
+	 * @param key the key
+	 * @param field the field
+	 * @param value the value
+	 * @return {@code true} if the field is new, {@code false} if it was updated
+	 */
+	public CompletableFuture<Boolean> hset(String key, String field, String value) {
+		Map<String, String> fields = new LinkedHashMap<>(1);
+		fields.put(Arguments.text(field, "field"), Arguments.value(value, "value"));
+		return write(RedisWrite.hset(key, fields)).thenApply((added) -> ((Long) added) > 0);
+	}
+
+	/**
+	 * {@code HSET key field value [field value ...]}: the spec's {@code hset_dict}.
+	 * @param key the key
+	 * @param fields the fields and values, at least one
+	 * @return the number of fields that were added (not updated)
+	 */
+	public CompletableFuture<Long> hsetAll(String key, Map<String, String> fields) {
+		return write(RedisWrite.hset(key, fields)).thenApply(Long.class::cast);
+	}
+
+	/**
+	 * {@code HGET key field}.
+	 * @param key the key
+	 * @param field the field
+	 * @return the value, or empty when the key or field does not exist
+	 */
+	public CompletableFuture<Optional<String>> hget(String key, String field) {
+		byte[] rawKey = LettuceWrites.bytes(Arguments.key(key));
+		byte[] rawField = LettuceWrites.bytes(Arguments.text(field, "field"));
+		return call("HGET", true, (commands) -> commands.hget(rawKey, rawField))
+			.thenApply((value) -> Optional.ofNullable(LettuceWrites.string(value)));
+	}
+
+	/**
+	 * {@code HGETALL key}.
+	 * @param key the key
+	 * @return the fields and values in Redis's order; empty when the key does not exist
+	 */
+	public CompletableFuture<Map<String, String>> hgetAll(String key) {
+		byte[] rawKey = LettuceWrites.bytes(Arguments.key(key));
+		return call("HGETALL", true, (commands) -> commands.hgetall(rawKey)).thenApply((raw) -> {
+			Map<String, String> fields = new LinkedHashMap<>(raw.size() * 2);
+			raw.forEach((field, value) -> fields.put(LettuceWrites.string(field), LettuceWrites.string(value)));
+			return fields;
+		});
+	}
+
+	/**
+	 * {@code HDEL key field [field ...]}.
+	 * @param key the key
+	 * @param fields the fields, at least one
+	 * @return the number of fields that were removed
+	 */
+	public CompletableFuture<Long> hdel(String key, String... fields) {
+		return write(RedisWrite.hdel(key, (fields != null) ? Arrays.asList(fields) : null))
+			.thenApply(Long.class::cast);
+	}
+
+	// ---- sorted sets ---------------------------------------------------------------------
+
+	/**
+	 * {@code ZADD key score member [score member ...]}.
+	 * @param key the key
+	 * @param members members and their scores (finite), at least one
+	 * @return the number of members that were added
+	 */
+	public CompletableFuture<Long> zadd(String key, Map<String, Double> members) {
+		return zadd(key, members, ZAddOptions.none());
+	}
+
+	/**
+	 * {@code ZADD key [NX|XX] [CH] score member [score member ...]}.
+	 * @param key the key
+	 * @param members members and their scores (finite), at least one
+	 * @param options the flags; {@code INCR} is {@link #zaddIncr}'s
+	 * @return the number of members added (with {@code CH}: added or changed)
+	 */
+	public CompletableFuture<Long> zadd(String key, Map<String, Double> members, ZAddOptions options) {
+		Arguments.notNull(options, "options");
+		if (options.isIncrement()) {
+			throw new IllegalArgumentException("ZADD INCR returns a score: use zaddIncr");
+		}
+		return write(RedisWrite.zadd(key, members, options)).thenApply(Long.class::cast);
+	}
+
+	/**
+	 * {@code ZADD key INCR [NX|XX] increment member}. Not idempotent, so never retried
+	 * automatically.
+	 * @param key the key
+	 * @param member the member
+	 * @param increment the finite amount to add to the member's score
+	 * @param options {@code NX} or {@code XX}, if any
+	 * @return the new score, or empty if {@code NX}/{@code XX} prevented the update
+	 */
+	public CompletableFuture<Optional<Double>> zaddIncr(String key, String member, double increment,
+			ZAddOptions options) {
+		Arguments.notNull(options, "options");
+		ZAddOptions.Builder flags = ZAddOptions.builder().increment();
+		if (options.isOnlyNew()) {
+			flags.onlyNew();
+		}
+		if (options.isOnlyExisting()) {
+			flags.onlyExisting();
+		}
+		Map<String, Double> single = new LinkedHashMap<>(1);
+		single.put(Arguments.text(member, "member"), Arguments.score(increment, "increment"));
+		return write(RedisWrite.zadd(key, single, flags.build()))
+			.thenApply((score) -> Optional.ofNullable((Double) score));
+	}
+
+	/**
+	 * {@code ZRANGE key start end}: members by rank, lowest score first.
+	 * @param key the key
+	 * @param start first rank (0-based; negative counts from the end)
+	 * @param end last rank, inclusive (-1 for the last)
+	 * @return the members; empty when the key does not exist
+	 */
+	public CompletableFuture<List<String>> zrange(String key, long start, long end) {
+		byte[] rawKey = LettuceWrites.bytes(Arguments.key(key));
+		return call("ZRANGE", true, (commands) -> commands.zrange(rawKey, start, end))
+			.thenApply(AsyncResilientRedisTemplate::strings);
+	}
+
+	/**
+	 * {@code ZREVRANGE key start end}: members by rank, highest score first.
+	 * @param key the key
+	 * @param start first rank (0-based; negative counts from the end)
+	 * @param end last rank, inclusive (-1 for the last)
+	 * @return the members; empty when the key does not exist
+	 */
+	public CompletableFuture<List<String>> zrevrange(String key, long start, long end) {
+		byte[] rawKey = LettuceWrites.bytes(Arguments.key(key));
+		return call("ZREVRANGE", true, (commands) -> commands.zrevrange(rawKey, start, end))
+			.thenApply(AsyncResilientRedisTemplate::strings);
+	}
+
+	/**
+	 * {@code ZRANGE key start end WITHSCORES}.
+	 * @param key the key
+	 * @param start first rank
+	 * @param end last rank, inclusive
+	 * @return members with scores, lowest first; empty when the key does not exist
+	 */
+	public CompletableFuture<List<ScoredMember>> zrangeWithScores(String key, long start, long end) {
+		byte[] rawKey = LettuceWrites.bytes(Arguments.key(key));
+		return call("ZRANGE", true, (commands) -> commands.zrangeWithScores(rawKey, start, end))
+			.thenApply(AsyncResilientRedisTemplate::scored);
+	}
+
+	/**
+	 * {@code ZREVRANGE key start end WITHSCORES}.
+	 * @param key the key
+	 * @param start first rank
+	 * @param end last rank, inclusive
+	 * @return members with scores, highest first; empty when the key does not exist
+	 */
+	public CompletableFuture<List<ScoredMember>> zrevrangeWithScores(String key, long start, long end) {
+		byte[] rawKey = LettuceWrites.bytes(Arguments.key(key));
+		return call("ZREVRANGE", true, (commands) -> commands.zrevrangeWithScores(rawKey, start, end))
+			.thenApply(AsyncResilientRedisTemplate::scored);
+	}
+
+	/**
+	 * {@code ZRANGEBYSCORE key min max}: both bounds inclusive; use
+	 * {@link Double#NEGATIVE_INFINITY}/{@link Double#POSITIVE_INFINITY} for none.
+	 * @param key the key
+	 * @param min lowest score (not NaN)
+	 * @param max highest score (not NaN)
+	 * @return the members, lowest score first
+	 */
+	public CompletableFuture<List<String>> zrangeByScore(String key, double min, double max) {
+		byte[] rawKey = LettuceWrites.bytes(Arguments.key(key));
+		checkBounds(min, max);
+		return call("ZRANGEBYSCORE", true, (commands) -> commands.zrangebyscore(rawKey, min, max))
+			.thenApply(AsyncResilientRedisTemplate::strings);
+	}
+
+	/**
+	 * {@code ZRANGEBYSCORE key min max LIMIT offset count}.
+	 * @param key the key
+	 * @param min lowest score (not NaN)
+	 * @param max highest score (not NaN)
+	 * @param offset members to skip, 0 or more
+	 * @param count most members to return, 1 or more
+	 * @return the members, lowest score first
+	 */
+	public CompletableFuture<List<String>> zrangeByScore(String key, double min, double max, long offset, long count) {
+		byte[] rawKey = LettuceWrites.bytes(Arguments.key(key));
+		checkBounds(min, max);
+		checkLimit(offset, count);
+		return call("ZRANGEBYSCORE", true, (commands) -> commands.zrangebyscore(rawKey, min, max, offset, count))
+			.thenApply(AsyncResilientRedisTemplate::strings);
+	}
+
+	/**
+	 * {@code ZRANGEBYSCORE key min max WITHSCORES}.
+	 * @param key the key
+	 * @param min lowest score (not NaN)
+	 * @param max highest score (not NaN)
+	 * @return members with scores, lowest first
+	 */
+	public CompletableFuture<List<ScoredMember>> zrangeByScoreWithScores(String key, double min, double max) {
+		byte[] rawKey = LettuceWrites.bytes(Arguments.key(key));
+		checkBounds(min, max);
+		return call("ZRANGEBYSCORE", true, (commands) -> commands.zrangebyscoreWithScores(rawKey, min, max))
+			.thenApply(AsyncResilientRedisTemplate::scored);
+	}
+
+	/**
+	 * {@code ZRANGEBYSCORE key min max WITHSCORES LIMIT offset count}.
+	 * @param key the key
+	 * @param min lowest score (not NaN)
+	 * @param max highest score (not NaN)
+	 * @param offset members to skip, 0 or more
+	 * @param count most members to return, 1 or more
+	 * @return members with scores, lowest first
+	 */
+	public CompletableFuture<List<ScoredMember>> zrangeByScoreWithScores(String key, double min, double max,
+			long offset, long count) {
+		byte[] rawKey = LettuceWrites.bytes(Arguments.key(key));
+		checkBounds(min, max);
+		checkLimit(offset, count);
+		return call("ZRANGEBYSCORE", true,
+				(commands) -> commands.zrangebyscoreWithScores(rawKey, min, max, offset, count))
+			.thenApply(AsyncResilientRedisTemplate::scored);
+	}
+
+	/**
+	 * {@code ZREM key member [member ...]}.
+	 * @param key the key
+	 * @param members the members, at least one
+	 * @return the number of members that were removed
+	 */
+	public CompletableFuture<Long> zrem(String key, String... members) {
+		return write(RedisWrite.zrem(key, (members != null) ? Arrays.asList(members) : null))
+			.thenApply(Long.class::cast);
+	}
+
+	/**
+	 * {@code ZCARD key}.
+	 * @param key the key
+	 * @return the number of members; 0 when the key does not exist
+	 */
+	public CompletableFuture<Long> zcard(String key) {
+		byte[] rawKey = LettuceWrites.bytes(Arguments.key(key));
+		return call("ZCARD", true, (commands) -> commands.zcard(rawKey));
+	}
+
+	// ---- scan ------------------------------------------------------------------------------
+
+	/**
+	 * {@code SCAN} over all keys matching a pattern, streamed page by page: each page is
+	 * fetched only when the subscriber asks for more, as its own guarded (and retried)
+	 * call. A key that {@code SCAN} returns twice (it may while the keyspace is rehashed)
+	 * is emitted once; the keys seen so far are remembered for that, so memory grows with
+	 * the number of distinct keys emitted. On Redis Cluster every master is scanned.
+	 * @param match glob-style pattern, for example {@code agent:*}
+	 * @param count hint of how many keys each page holds, 1 or more
+	 * @return the matching keys, each once
+	 */
+	public Flux<String> scan(String match, long count) {
+		ScanArgs args = ScanArgs.Builder.matches(Arguments.text(match, "match")).limit(positiveCount(count));
+		return Mono.fromFuture(() -> scanPage(ScanCursor.INITIAL, args))
+			.expand((page) -> page.isFinished() ? Mono.empty() : Mono.fromFuture(() -> scanPage(page, args)))
+			.concatMapIterable(KeyScanCursor::getKeys)
+			.map(LettuceWrites::string)
+			.distinct();
+	}
+
+	private CompletableFuture<KeyScanCursor<byte[]>> scanPage(ScanCursor cursor, ScanArgs args) {
+		return call("SCAN", true, (commands) -> commands.scan(cursor, args));
+	}
+
+	// ---- escape hatch ------------------------------------------------------------------------
+
+	/**
+	 * Run any other Lettuce command with the same protection: the circuit breaker, error
+	 * translation, and retries if the caller says the command is safe to run twice.
+	 *
+	 * <pre class="code">
+	 * template.execute("INCR", false, (commands) -> commands.incr(key.getBytes(UTF_8)));
+	 * </pre>
+	 * @param <T> the reply type
+	 * @param command the command name, for messages and logs
+	 * @param retryable whether the command is idempotent and may be retried after a
+	 * transient fault
+	 * @param call sends the command on the native connection (keys and values are byte
+	 * arrays)
+	 * @return the reply
+	 */
+	public <T> CompletableFuture<T> execute(String command, boolean retryable,
+			Function<RedisClusterAsyncCommands<byte[], byte[]>, ? extends CompletionStage<T>> call) {
+		Arguments.text(command, "command");
+		Arguments.notNull(call, "call");
+		return call(command, retryable, call);
+	}
+
+	/**
+	 * The executor that guards every call (its circuit breaker and retry).
+	 * @return the executor
+	 */
+	public ResilientCommandExecutor getExecutor() {
+		return this.executor;
+	}
+
+	@Override
+	public void destroy() {
+		this.connection.close();
+	}
+
+	// ---- internals -------------------------------------------------------------------------
+
+	/**
+	 * Apply a write through the circuit breaker, retried if it is idempotent.
+	 * @param write the write
+	 * @return the raw reply
+	 */
+	CompletableFuture<Object> write(RedisWrite write) {
+		return call(write.command(), write.idempotent(), (commands) -> LettuceWrites.send(write, commands))
+			.thenApply(Function.identity());
+	}
+
+	private <T> CompletableFuture<T> call(String command, boolean retryable,
+			Function<RedisClusterAsyncCommands<byte[], byte[]>, ? extends CompletionStage<T>> call) {
+		return this.executor.execute(command, retryable, () -> this.connection.call(call));
+	}
+
+	private static void checkBounds(double min, double max) {
+		Arguments.bound(min, "min");
+		Arguments.bound(max, "max");
+	}
+
+	private static void checkLimit(long offset, long count) {
+		if (offset < 0) {
+			throw new IllegalArgumentException("'offset' must not be negative, was " + offset);
+		}
+		positiveCount(count);
+	}
+
+	private static long positiveCount(long count) {
+		if (count < 1) {
+			throw new IllegalArgumentException("'count' must be at least 1, was " + count);
+		}
+		return count;
+	}
+
+	private static List<String> strings(List<byte[]> raw) {
+		List<String> result = new ArrayList<>(raw.size());
+		for (byte[] value : raw) {
+			result.add(LettuceWrites.string(value));
+		}
+		return result;
+	}
+
+	private static List<ScoredMember> scored(List<ScoredValue<byte[]>> raw) {
+		List<ScoredMember> result = new ArrayList<>(raw.size());
+		for (ScoredValue<byte[]> value : raw) {
+			result.add(new ScoredMember(LettuceWrites.string(value.getValue()), value.getScore()));
+		}
+		return result;
+	}
+
+}

@@ -1,0 +1,179 @@
+package io.github.agentmemory.redis;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import org.springframework.core.log.LogMessage;
+import org.springframework.data.redis.RedisConnectionFailureException;
+import org.springframework.data.redis.connection.RedisConnection;
+import org.springframework.data.redis.connection.lettuce.LettuceConnection;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.lang.Nullable;
+
+/**
+ * The native asynchronous Lettuce connection the template sends its commands on: the
+ * factory's shared, multiplexed connection (standalone, Sentinel or Cluster).
+ *
+ * <p>
+ * Nothing here blocks a caller or the application's startup. The connection is opened on
+ * first use, on the library's scheduler; calls made meanwhile wait for that attempt
+ * without holding a thread. While Redis is unreachable, a new attempt is made at most
+ * once per {@code reconnectInterval}; calls in between fail at once with the last error.
+ * Once open, Lettuce reconnects by itself.
+ *
+ * @author agent-memory-redis
+ */
+final class LettuceNativeConnection implements AutoCloseable {
+
+	private static final Log logger = LogFactory.getLog(LettuceNativeConnection.class);
+
+	private final LettuceConnectionFactory connectionFactory;
+
+	private final Executor connectExecutor;
+
+	private final long reconnectIntervalNanos;
+
+	@Nullable
+	private volatile RedisClusterAsyncCommands<byte[], byte[]> commands;
+
+	@Nullable
+	private RedisConnection connection;
+
+	@Nullable
+	private CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> connecting;
+
+	@Nullable
+	private Throwable lastFailure;
+
+	private long lastFailureNanos;
+
+	private boolean closed;
+
+	LettuceNativeConnection(LettuceConnectionFactory connectionFactory, Executor connectExecutor,
+			Duration reconnectInterval) {
+		this.connectionFactory = connectionFactory;
+		this.connectExecutor = connectExecutor;
+		this.reconnectIntervalNanos = reconnectInterval.toNanos();
+	}
+
+	/**
+	 * Run a command on the connection, opening it first if needed.
+	 * @param <T> the result type
+	 * @param command sends the command
+	 * @return the command's reply
+	 */
+	<T> CompletionStage<T> call(Function<RedisClusterAsyncCommands<byte[], byte[]>, ? extends CompletionStage<T>> command) {
+		RedisClusterAsyncCommands<byte[], byte[]> current = this.commands;
+		if (current != null && current.isOpen()) {
+			return command.apply(current);
+		}
+		return connect().thenCompose(command);
+	}
+
+	/**
+	 * Whether the connection has been opened (Lettuce may be reconnecting it).
+	 * @return whether a native connection is held
+	 */
+	boolean isOpen() {
+		RedisClusterAsyncCommands<byte[], byte[]> current = this.commands;
+		return current != null && current.isOpen();
+	}
+
+	private synchronized CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> connect() {
+		if (this.closed) {
+			return CompletableFuture.failedFuture(new RedisConnectionFailureException("Redis template is closed"));
+		}
+		RedisClusterAsyncCommands<byte[], byte[]> current = this.commands;
+		if (current != null && current.isOpen()) {
+			return CompletableFuture.completedFuture(current);
+		}
+		if (this.connecting != null) {
+			return this.connecting;
+		}
+		if (this.lastFailure != null && System.nanoTime() - this.lastFailureNanos < this.reconnectIntervalNanos) {
+			return CompletableFuture.failedFuture(this.lastFailure);
+		}
+		CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> attempt = new CompletableFuture<>();
+		this.connecting = attempt;
+		try {
+			this.connectExecutor.execute(() -> open(attempt));
+		}
+		catch (RuntimeException ex) {
+			this.connecting = null;
+			return CompletableFuture.failedFuture(ex);
+		}
+		return attempt;
+	}
+
+	private void open(CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> attempt) {
+		try {
+			RedisConnection opened = this.connectionFactory.getConnection();
+			RedisClusterAsyncCommands<byte[], byte[]> nativeCommands = ((LettuceConnection) opened)
+				.getNativeConnection();
+			synchronized (this) {
+				closeQuietly(this.connection);
+				this.connection = opened;
+				this.commands = nativeCommands;
+				this.connecting = null;
+				if (this.lastFailure != null) {
+					logger.info("Connected to Redis");
+				}
+				this.lastFailure = null;
+			}
+			attempt.complete(nativeCommands);
+		}
+		catch (Throwable ex) {
+			RedisConnectionFailureException failure = (ex instanceof RedisConnectionFailureException connectionFailure)
+					? connectionFailure : new RedisConnectionFailureException("Could not connect to Redis", ex);
+			synchronized (this) {
+				boolean firstFailure = this.lastFailure == null;
+				this.lastFailure = failure;
+				this.lastFailureNanos = System.nanoTime();
+				this.connecting = null;
+				if (firstFailure) {
+					logger.warn(LogMessage.format("Could not connect to Redis, retrying in the background: %s",
+							rootMessage(failure)));
+				}
+				else if (logger.isDebugEnabled()) {
+					logger.debug(LogMessage.format("Still cannot connect to Redis: %s", rootMessage(failure)));
+				}
+			}
+			attempt.completeExceptionally(failure);
+		}
+	}
+
+	private static String rootMessage(Throwable error) {
+		Throwable root = error;
+		while (root.getCause() != null && root.getCause() != root) {
+			root = root.getCause();
+		}
+		return (root == error) ? String.valueOf(error.getMessage()) : error.getMessage() + " (" + root + ")";
+	}
+
+	@Override
+	public synchronized void close() {
+		this.closed = true;
+		this.commands = null;
+		closeQuietly(this.connection);
+		this.connection = null;
+	}
+
+	private static void closeQuietly(@Nullable RedisConnection connection) {
+		if (connection != null) {
+			try {
+				connection.close();
+			}
+			catch (RuntimeException ex) {
+				logger.debug("Could not close Redis connection", ex);
+			}
+		}
+	}
+
+}

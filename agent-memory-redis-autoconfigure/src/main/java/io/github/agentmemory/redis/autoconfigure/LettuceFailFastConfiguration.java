@@ -1,0 +1,62 @@
+package io.github.agentmemory.redis.autoconfigure;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.SocketOptions;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.data.redis.LettuceClientConfigurationBuilderCustomizer;
+import org.springframework.boot.autoconfigure.data.redis.LettuceClientOptionsBuilderCustomizer;
+import org.springframework.boot.autoconfigure.data.redis.RedisProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Lettuce options that make calls fail fast while Redis is unreachable, applied to the
+ * application's {@code LettuceConnectionFactory} through Spring Boot's customizers:
+ * commands are rejected while disconnected instead of buffered without bound, the
+ * request queue is bounded, TCP keepalive is on, and the spec's 2 s command and connect
+ * timeouts apply where {@code spring.data.redis.timeout} and
+ * {@code spring.data.redis.connect-timeout} are not set. Switched off with
+ * {@code agent-memory.redis.fail-fast.enabled=false}.
+ *
+ * @author agent-memory-redis
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnClass({ RedisClient.class, LettuceClientOptionsBuilderCustomizer.class })
+@ConditionalOnProperty(prefix = "agent-memory.redis.fail-fast", name = "enabled", matchIfMissing = true)
+class LettuceFailFastConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean(name = "agentMemoryRedisClientOptionsCustomizer")
+	LettuceClientOptionsBuilderCustomizer agentMemoryRedisClientOptionsCustomizer(AgentMemoryRedisProperties properties,
+			ObjectProvider<RedisProperties> redisProperties) {
+		AgentMemoryRedisProperties.FailFast failFast = properties.getFailFast();
+		return (builder) -> {
+			SocketOptions.Builder socket = builder.build().getSocketOptions().mutate().keepAlive(true);
+			RedisProperties redis = redisProperties.getIfAvailable();
+			if (redis == null || redis.getConnectTimeout() == null) {
+				socket.connectTimeout(failFast.getConnectTimeout());
+			}
+			builder.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+				.requestQueueSize(failFast.getRequestQueueSize())
+				.socketOptions(socket.build());
+		};
+	}
+
+	@Bean
+	@ConditionalOnMissingBean(name = "agentMemoryRedisCommandTimeoutCustomizer")
+	LettuceClientConfigurationBuilderCustomizer agentMemoryRedisCommandTimeoutCustomizer(
+			AgentMemoryRedisProperties properties, ObjectProvider<RedisProperties> redisProperties) {
+		return (builder) -> {
+			RedisProperties redis = redisProperties.getIfAvailable();
+			if (redis == null || redis.getTimeout() == null) {
+				builder.commandTimeout(properties.getFailFast().getCommandTimeout());
+			}
+		};
+	}
+
+}

@@ -1,0 +1,31 @@
+package io.github.agentmemory.redis.command;
+
+/**
+ * Why a write was given up. Every drop is logged and counted under its reason.
+ *
+ * @author agent-memory-redis
+ */
+public enum DropReason {
+
+	/** A {@link Priority#LOW} write could not be applied at once and is not retried. */
+	LOW_PRIORITY,
+
+	/** The recovery queue was full and the entry was evicted for a more important one. */
+	CAPACITY,
+
+	/** The entry waited in the recovery queue longer than its maximum age. */
+	EXPIRED,
+
+	/** The entry's replay failed as many times as allowed. */
+	ATTEMPTS_EXHAUSTED,
+
+	/** Redis refused the write for good (for example {@code WRONGTYPE}); retrying cannot help. */
+	PERMANENT_ERROR,
+
+	/** The application shut down before the entry could be replayed. */
+	SHUTDOWN,
+
+	/** The write would have been queued, but the recovery queue is switched off. */
+	QUEUE_DISABLED
+
+}

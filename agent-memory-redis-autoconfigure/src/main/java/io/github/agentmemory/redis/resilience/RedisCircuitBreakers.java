@@ -1,0 +1,72 @@
+package io.github.agentmemory.redis.resilience;
+
+import java.time.Duration;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
+
+import org.springframework.util.Assert;
+
+/**
+ * Builds the circuit breaker configuration of the spec: the circuit opens after a number
+ * of consecutive failures, rejects calls while open, lets a bounded number of probe
+ * calls through once the wait is over, closes when they succeed and opens again when
+ * one fails. Time is measured with a {@link MonotonicClock}.
+ *
+ * @author agent-memory-redis
+ */
+public final class RedisCircuitBreakers {
+
+	/** Name of the circuit breaker instance, also in Resilience4j's registry. */
+	public static final String NAME = "agent-memory-redis";
+
+	/** Default number of consecutive failures that open the circuit. */
+	public static final int DEFAULT_FAILURE_THRESHOLD = 3;
+
+	/** Default time the circuit stays open before probe calls are let through. */
+	public static final Duration DEFAULT_WAIT_DURATION_IN_OPEN_STATE = Duration.ofSeconds(300);
+
+	/** Default number of probe calls in the half-open state. */
+	public static final int DEFAULT_PERMITTED_CALLS_IN_HALF_OPEN_STATE = 1;
+
+	private RedisCircuitBreakers() {
+	}
+
+	/**
+	 * The configuration with the spec's defaults (3 failures, 300 s, 1 probe).
+	 * @return the configuration
+	 */
+	public static CircuitBreakerConfig defaultConfig() {
+		return config(DEFAULT_FAILURE_THRESHOLD, DEFAULT_WAIT_DURATION_IN_OPEN_STATE,
+				DEFAULT_PERMITTED_CALLS_IN_HALF_OPEN_STATE);
+	}
+
+	/**
+	 * Build a configuration. A count-based window as long as the threshold and a failure
+	 * rate threshold of 100 % open the circuit exactly after that many consecutive
+	 * failures.
+	 * @param failureThreshold consecutive failures that open the circuit, at least 1
+	 * @param waitDurationInOpenState time the circuit stays open, at least 1 ms
+	 * @param permittedCallsInHalfOpenState probe calls once the wait is over, at least 1
+	 * @return the configuration
+	 */
+	public static CircuitBreakerConfig config(int failureThreshold, Duration waitDurationInOpenState,
+			int permittedCallsInHalfOpenState) {
+		Assert.isTrue(failureThreshold >= 1, () -> "'failureThreshold' must be at least 1, was " + failureThreshold);
+		Assert.notNull(waitDurationInOpenState, "'waitDurationInOpenState' must not be null");
+		Assert.isTrue(waitDurationInOpenState.toMillis() >= 1,
+				() -> "'waitDurationInOpenState' must be at least 1ms, was " + waitDurationInOpenState);
+		Assert.isTrue(permittedCallsInHalfOpenState >= 1,
+				() -> "'permittedCallsInHalfOpenState' must be at least 1, was " + permittedCallsInHalfOpenState);
+		return CircuitBreakerConfig.custom()
+			.slidingWindow(failureThreshold, failureThreshold, SlidingWindowType.COUNT_BASED)
+			.failureRateThreshold(100)
+			.waitDurationInOpenState(waitDurationInOpenState)
+			.permittedNumberOfCallsInHalfOpenState(permittedCallsInHalfOpenState)
+			.automaticTransitionFromOpenToHalfOpenEnabled(false)
+			.writableStackTraceEnabled(false)
+			.clock(MonotonicClock.get())
+			.build();
+	}
+
+}

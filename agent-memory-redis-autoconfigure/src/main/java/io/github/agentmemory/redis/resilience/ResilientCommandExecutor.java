@@ -1,0 +1,274 @@
+package io.github.agentmemory.redis.resilience;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.retry.Retry;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import org.springframework.core.log.LogMessage;
+import org.springframework.dao.DataAccessException;
+import org.springframework.lang.Nullable;
+import org.springframework.util.Assert;
+
+/**
+ * Runs asynchronous Redis calls behind one circuit breaker, with non-blocking retries.
+ *
+ * <p>
+ * Each attempt first asks the circuit breaker for permission: when the circuit is open
+ * the call fails at once with {@link RedisCircuitOpenException} and is never retried.
+ * When an attempt fails, the error is classified ({@link RedisFaultClassifier}): only
+ * {@link RedisFault#TRANSIENT} errors count as breaker failures, and only those are
+ * retried, after a backoff that is scheduled, not slept. Every error reaches the caller as
+ * a {@link DataAccessException} ({@link RedisExceptionTranslator}).
+ *
+ * <p>
+ * Threads: a call's future completes on the thread that completed the attempt, usually
+ * Lettuce's I/O event loop (or the caller's thread when the call is rejected at once).
+ * Dependent stages added without an executor run there too and must not block.
+ *
+ * @author agent-memory-redis
+ */
+public class ResilientCommandExecutor {
+
+	private static final Log logger = LogFactory.getLog(ResilientCommandExecutor.class);
+
+	private final CircuitBreaker circuitBreaker;
+
+	private final Retry retry;
+
+	private final ScheduledExecutorService scheduler;
+
+	private final RedisFaultClassifier classifier;
+
+	private final RedisExceptionTranslator translator;
+
+	/**
+	 * Create a new executor.
+	 * @param circuitBreaker the circuit breaker that guards every call
+	 * @param retry the default retry of idempotent calls
+	 * @param scheduler where retries are scheduled
+	 * @param classifier decides the kind of each error
+	 * @param translator maps errors into Spring's hierarchy
+	 */
+	public ResilientCommandExecutor(CircuitBreaker circuitBreaker, Retry retry, ScheduledExecutorService scheduler,
+			RedisFaultClassifier classifier, RedisExceptionTranslator translator) {
+		Assert.notNull(circuitBreaker, "'circuitBreaker' must not be null");
+		Assert.notNull(retry, "'retry' must not be null");
+		Assert.notNull(scheduler, "'scheduler' must not be null");
+		Assert.notNull(classifier, "'classifier' must not be null");
+		Assert.notNull(translator, "'translator' must not be null");
+		this.circuitBreaker = circuitBreaker;
+		this.retry = retry;
+		this.scheduler = scheduler;
+		this.classifier = classifier;
+		this.translator = translator;
+	}
+
+	/**
+	 * Run a call through the circuit breaker, retrying it with the default policy when it
+	 * is idempotent.
+	 * @param <T> the result type
+	 * @param command the command name, for messages and logs
+	 * @param idempotent whether the call may safely run more than once
+	 * @param call starts one attempt
+	 * @return the result, or a {@link DataAccessException}
+	 */
+	public <T> CompletableFuture<T> execute(String command, boolean idempotent,
+			Supplier<? extends CompletionStage<T>> call) {
+		return run(command, idempotent ? this.retry : null, call);
+	}
+
+	/**
+	 * Run a call through the circuit breaker with its own retry policy (retried even if
+	 * the command is not idempotent: the caller asked for it).
+	 * @param <T> the result type
+	 * @param command the command name, for messages and logs
+	 * @param policy the retry policy of this call
+	 * @param call starts one attempt
+	 * @return the result, or a {@link DataAccessException}
+	 */
+	public <T> CompletableFuture<T> execute(String command, RetryPolicy policy,
+			Supplier<? extends CompletionStage<T>> call) {
+		Assert.notNull(policy, "'policy' must not be null");
+		Retry retry = (policy.getMaxAttempts() > 0)
+				? Retry.of(this.retry.getName() + "-" + command.toLowerCase(java.util.Locale.ROOT),
+						policy.toRetryConfig())
+				: null;
+		return run(command, retry, call);
+	}
+
+	/**
+	 * Run a call without the circuit breaker and without retries, only translating its
+	 * errors. Meant for probes (latency) that must neither trip nor wait for the breaker.
+	 * @param <T> the result type
+	 * @param command the command name, for messages
+	 * @param call starts the call
+	 * @return the result, or a {@link DataAccessException}
+	 */
+	public <T> CompletableFuture<T> executeUnguarded(String command, Supplier<? extends CompletionStage<T>> call) {
+		CompletableFuture<T> result = new CompletableFuture<>();
+		start(call).whenComplete((value, error) -> {
+			if (error == null) {
+				result.complete(value);
+			}
+			else {
+				result.completeExceptionally(translate(command, error));
+			}
+		});
+		return result;
+	}
+
+	/**
+	 * Classify an error.
+	 * @param error the error
+	 * @return its kind
+	 */
+	public RedisFault classify(Throwable error) {
+		return this.classifier.classify(error);
+	}
+
+	/**
+	 * Translate an error into Spring's hierarchy.
+	 * @param command the command, for the message
+	 * @param error the error
+	 * @return the translated exception
+	 */
+	public DataAccessException translate(String command, Throwable error) {
+		return this.translator.translate(command, error, this.classifier.classify(error));
+	}
+
+	/**
+	 * The circuit breaker that guards every call.
+	 * @return the circuit breaker
+	 */
+	public CircuitBreaker getCircuitBreaker() {
+		return this.circuitBreaker;
+	}
+
+	/**
+	 * The default retry of idempotent calls.
+	 * @return the retry
+	 */
+	public Retry getRetry() {
+		return this.retry;
+	}
+
+	/**
+	 * The scheduler of retries.
+	 * @return the scheduler
+	 */
+	public ScheduledExecutorService getScheduler() {
+		return this.scheduler;
+	}
+
+	private <T> CompletableFuture<T> run(String command, @Nullable Retry retry,
+			Supplier<? extends CompletionStage<T>> call) {
+		Attempts<T> attempts = new Attempts<>(command, call, (retry != null) ? retry.asyncContext() : null);
+		attempts.next();
+		return attempts.result;
+	}
+
+	private static <T> CompletionStage<T> start(Supplier<? extends CompletionStage<T>> call) {
+		try {
+			return call.get();
+		}
+		catch (RuntimeException ex) {
+			return CompletableFuture.failedFuture(ex);
+		}
+	}
+
+	/**
+	 * The attempts of one call; completes {@link #result} once.
+	 */
+	private final class Attempts<T> {
+
+		private final String command;
+
+		private final Supplier<? extends CompletionStage<T>> call;
+
+		@Nullable
+		private final Retry.AsyncContext<T> retryContext;
+
+		private final CompletableFuture<T> result = new CompletableFuture<>();
+
+		private int attempt;
+
+		@Nullable
+		private DataAccessException lastError;
+
+		Attempts(String command, Supplier<? extends CompletionStage<T>> call, @Nullable Retry.AsyncContext<T> retry) {
+			this.command = command;
+			this.call = call;
+			this.retryContext = retry;
+		}
+
+		void next() {
+			CircuitBreaker breaker = ResilientCommandExecutor.this.circuitBreaker;
+			if (!breaker.tryAcquirePermission()) {
+				RedisCircuitOpenException rejected = new RedisCircuitOpenException(this.command, breaker.getName(),
+						breaker.getState());
+				if (this.lastError != null) {
+					rejected.addSuppressed(this.lastError);
+				}
+				this.result.completeExceptionally(rejected);
+				return;
+			}
+			this.attempt++;
+			long start = System.nanoTime();
+			start(this.call).whenComplete((value, error) -> completed(value, error, start));
+		}
+
+		private void completed(T value, Throwable error, long start) {
+			CircuitBreaker breaker = ResilientCommandExecutor.this.circuitBreaker;
+			long duration = System.nanoTime() - start;
+			if (error == null) {
+				breaker.onSuccess(duration, TimeUnit.NANOSECONDS);
+				if (this.retryContext != null) {
+					this.retryContext.onComplete();
+				}
+				this.result.complete(value);
+				return;
+			}
+			RedisFault fault = ResilientCommandExecutor.this.classifier.classify(error);
+			DataAccessException translated = ResilientCommandExecutor.this.translator.translate(this.command, error,
+					fault);
+			switch (fault) {
+				case TRANSIENT -> breaker.onError(duration, TimeUnit.NANOSECONDS, translated);
+				case INVALID_USAGE -> breaker.releasePermission();
+				default -> breaker.onSuccess(duration, TimeUnit.NANOSECONDS);
+			}
+			if (fault == RedisFault.TRANSIENT && this.retryContext != null) {
+				this.lastError = translated;
+				long delay = this.retryContext.onError(translated);
+				if (delay >= 0) {
+					scheduleRetry(delay, translated);
+					return;
+				}
+			}
+			this.result.completeExceptionally(translated);
+		}
+
+		private void scheduleRetry(long delay, DataAccessException lastError) {
+			if (logger.isDebugEnabled()) {
+				logger.debug(LogMessage.format("%s failed (attempt %d), retrying in %d ms: %s", this.command,
+						this.attempt, delay, lastError.getMessage()));
+			}
+			try {
+				ResilientCommandExecutor.this.scheduler.schedule(this::next, delay, TimeUnit.MILLISECONDS);
+			}
+			catch (RejectedExecutionException ex) {
+				lastError.addSuppressed(ex);
+				this.result.completeExceptionally(lastError);
+			}
+		}
+
+	}
+
+}
