@@ -55,12 +55,45 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 		return this.scheduler;
 	}
 
+	/**
+	 * Check the bound values, so that a bad setting fails startup with a message that
+	 * names its key.
+	 */
 	@Override
 	public void afterPropertiesSet() {
-		Assert.state(this.retry.getInitialInterval().compareTo(this.retry.getMaxInterval()) <= 0,
-				() -> "agent-memory.redis.retry.initial-interval (" + this.retry.getInitialInterval()
-						+ ") must not exceed agent-memory.redis.retry.max-interval (" + this.retry.getMaxInterval()
-						+ ")");
+		String prefix = "agent-memory.redis.";
+		check(this.circuitBreaker.failureThreshold >= 1, prefix + "circuit-breaker.failure-threshold",
+				"at least 1", this.circuitBreaker.failureThreshold);
+		checkDuration(prefix + "circuit-breaker.wait-duration-in-open-state",
+				this.circuitBreaker.waitDurationInOpenState);
+		check(this.circuitBreaker.permittedCallsInHalfOpenState >= 1,
+				prefix + "circuit-breaker.permitted-calls-in-half-open-state", "at least 1",
+				this.circuitBreaker.permittedCallsInHalfOpenState);
+		check(this.retry.maxAttempts >= 0, prefix + "retry.max-attempts", "0 (no retry) or more",
+				this.retry.maxAttempts);
+		checkDuration(prefix + "retry.initial-interval", this.retry.initialInterval);
+		checkDuration(prefix + "retry.max-interval", this.retry.maxInterval);
+		check(this.retry.multiplier >= 1 && Double.isFinite(this.retry.multiplier), prefix + "retry.multiplier",
+				"a finite number of at least 1", this.retry.multiplier);
+		check(this.retry.jitter >= 0 && this.retry.jitter < 1, prefix + "retry.jitter", "at least 0 and below 1",
+				this.retry.jitter);
+		Assert.state(this.retry.initialInterval.compareTo(this.retry.maxInterval) <= 0,
+				() -> prefix + "retry.initial-interval (" + this.retry.initialInterval + ") must not exceed " + prefix
+						+ "retry.max-interval (" + this.retry.maxInterval + ")");
+		check(this.failFast.requestQueueSize >= 1, prefix + "fail-fast.request-queue-size", "at least 1",
+				this.failFast.requestQueueSize);
+		checkDuration(prefix + "fail-fast.command-timeout", this.failFast.commandTimeout);
+		checkDuration(prefix + "fail-fast.connect-timeout", this.failFast.connectTimeout);
+		checkDuration(prefix + "fail-fast.max-reconnect-delay", this.failFast.maxReconnectDelay);
+		check(this.scheduler.poolSize >= 1, prefix + "scheduler.pool-size", "at least 1", this.scheduler.poolSize);
+	}
+
+	static void check(boolean valid, String key, String expected, Object actual) {
+		Assert.state(valid, () -> key + " must be " + expected + ", was " + actual);
+	}
+
+	static void checkDuration(String key, Duration duration) {
+		check(duration != null && duration.toMillis() >= 1, key, "at least 1ms", duration);
 	}
 
 	/**
@@ -89,7 +122,6 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 		}
 
 		public void setFailureThreshold(int failureThreshold) {
-			Assert.isTrue(failureThreshold >= 1, "must be at least 1");
 			this.failureThreshold = failureThreshold;
 		}
 
@@ -98,8 +130,6 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 		}
 
 		public void setWaitDurationInOpenState(Duration waitDurationInOpenState) {
-			Assert.isTrue(waitDurationInOpenState != null && waitDurationInOpenState.toMillis() >= 1,
-					"must be at least 1ms");
 			this.waitDurationInOpenState = waitDurationInOpenState;
 		}
 
@@ -108,7 +138,6 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 		}
 
 		public void setPermittedCallsInHalfOpenState(int permittedCallsInHalfOpenState) {
-			Assert.isTrue(permittedCallsInHalfOpenState >= 1, "must be at least 1");
 			this.permittedCallsInHalfOpenState = permittedCallsInHalfOpenState;
 		}
 
@@ -149,7 +178,6 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 		}
 
 		public void setMaxAttempts(int maxAttempts) {
-			Assert.isTrue(maxAttempts >= 0, "must not be negative (0 disables retrying)");
 			this.maxAttempts = maxAttempts;
 		}
 
@@ -158,7 +186,6 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 		}
 
 		public void setInitialInterval(Duration initialInterval) {
-			Assert.isTrue(initialInterval != null && initialInterval.toMillis() >= 1, "must be at least 1ms");
 			this.initialInterval = initialInterval;
 		}
 
@@ -167,7 +194,6 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 		}
 
 		public void setMultiplier(double multiplier) {
-			Assert.isTrue(multiplier >= 1 && Double.isFinite(multiplier), "must be a finite number of at least 1");
 			this.multiplier = multiplier;
 		}
 
@@ -176,7 +202,6 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 		}
 
 		public void setMaxInterval(Duration maxInterval) {
-			Assert.isTrue(maxInterval != null && maxInterval.toMillis() >= 1, "must be at least 1ms");
 			this.maxInterval = maxInterval;
 		}
 
@@ -185,7 +210,6 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 		}
 
 		public void setJitter(double jitter) {
-			Assert.isTrue(jitter >= 0 && jitter < 1, "must be at least 0 and below 1");
 			this.jitter = jitter;
 		}
 
@@ -232,6 +256,19 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 		 */
 		private Duration connectTimeout = Duration.ofSeconds(2);
 
+		/**
+		 * Longest wait between two of Lettuce's reconnect attempts.
+		 */
+		private Duration maxReconnectDelay = Duration.ofSeconds(2);
+
+		public Duration getMaxReconnectDelay() {
+			return this.maxReconnectDelay;
+		}
+
+		public void setMaxReconnectDelay(Duration maxReconnectDelay) {
+			this.maxReconnectDelay = maxReconnectDelay;
+		}
+
 		public boolean isEnabled() {
 			return this.enabled;
 		}
@@ -245,7 +282,6 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 		}
 
 		public void setRequestQueueSize(int requestQueueSize) {
-			Assert.isTrue(requestQueueSize >= 1, "must be at least 1");
 			this.requestQueueSize = requestQueueSize;
 		}
 
@@ -254,7 +290,6 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 		}
 
 		public void setCommandTimeout(Duration commandTimeout) {
-			Assert.isTrue(commandTimeout != null && commandTimeout.toMillis() >= 1, "must be at least 1ms");
 			this.commandTimeout = commandTimeout;
 		}
 
@@ -263,7 +298,6 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 		}
 
 		public void setConnectTimeout(Duration connectTimeout) {
-			Assert.isTrue(connectTimeout != null && connectTimeout.toMillis() >= 1, "must be at least 1ms");
 			this.connectTimeout = connectTimeout;
 		}
 
@@ -284,7 +318,6 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 		}
 
 		public void setPoolSize(int poolSize) {
-			Assert.isTrue(poolSize >= 1, "must be at least 1");
 			this.poolSize = poolSize;
 		}
 

@@ -1,13 +1,18 @@
 package io.github.agentmemory.redis.autoconfigure;
 
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.resource.Delay;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.data.redis.ClientResourcesBuilderCustomizer;
 import org.springframework.boot.autoconfigure.data.redis.LettuceClientConfigurationBuilderCustomizer;
 import org.springframework.boot.autoconfigure.data.redis.LettuceClientOptionsBuilderCustomizer;
 import org.springframework.boot.autoconfigure.data.redis.RedisProperties;
@@ -18,7 +23,10 @@ import org.springframework.context.annotation.Configuration;
  * Lettuce options that make calls fail fast while Redis is unreachable, applied to the
  * application's {@code LettuceConnectionFactory} through Spring Boot's customizers:
  * commands are rejected while disconnected instead of buffered without bound, the
- * request queue is bounded, TCP keepalive is on, and the spec's 2 s command and connect
+ * request queue is bounded, TCP keepalive is on, reconnect attempts back off to at most
+ * {@code agent-memory.redis.fail-fast.max-reconnect-delay} (Lettuce's own cap is 30 s,
+ * which would keep the template waiting that long after Redis is back), and the spec's
+ * 2 s command and connect
  * timeouts apply where {@code spring.data.redis.timeout} and
  * {@code spring.data.redis.connect-timeout} are not set. Switched off with
  * {@code agent-memory.redis.fail-fast.enabled=false}.
@@ -57,6 +65,14 @@ class LettuceFailFastConfiguration {
 				builder.commandTimeout(properties.getFailFast().getCommandTimeout());
 			}
 		};
+	}
+
+	@Bean
+	@ConditionalOnMissingBean(name = "agentMemoryRedisReconnectDelayCustomizer")
+	ClientResourcesBuilderCustomizer agentMemoryRedisReconnectDelayCustomizer(AgentMemoryRedisProperties properties) {
+		Duration max = properties.getFailFast().getMaxReconnectDelay();
+		Duration min = (max.toMillis() < 10) ? max : Duration.ofMillis(10);
+		return (builder) -> builder.reconnectDelay(Delay.exponential(min, max, 2, TimeUnit.MILLISECONDS));
 	}
 
 }

@@ -6,11 +6,16 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.StatusOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -177,6 +182,25 @@ public final class RedisServerExtension implements BeforeAllCallback, BeforeEach
 			this.adminConnection = this.adminClient.connect();
 		}
 		return this.adminConnection.sync();
+	}
+
+	/**
+	 * {@code DEBUG SLEEP}: the server stops answering everyone for the given time. Sent on
+	 * a connection of its own, so the returned future completes when the sleep is over.
+	 * @param seconds how long the server sleeps
+	 * @return completes when the server is awake again
+	 */
+	public CompletableFuture<String> debugSleep(double seconds) {
+		RedisClient client = RedisClient.create(adminUri());
+		StatefulRedisConnection<String, String> connection = client.connect();
+		CommandArgs<String, String> args = new CommandArgs<>(StringCodec.UTF8).add("SLEEP").add(seconds);
+		return connection.async()
+			.dispatch(CommandType.DEBUG, new StatusOutput<>(StringCodec.UTF8), args)
+			.toCompletableFuture()
+			.whenComplete((reply, ex) -> {
+				connection.closeAsync();
+				client.shutdownAsync();
+			});
 	}
 
 	/**
