@@ -12,11 +12,20 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 
 import io.github.agentmemory.redis.command.Arguments;
+import io.github.agentmemory.redis.command.Priority;
 import io.github.agentmemory.redis.command.RedisWrite;
 import io.github.agentmemory.redis.command.ScoredMember;
 import io.github.agentmemory.redis.command.SetOptions;
+import io.github.agentmemory.redis.command.StoreFunction;
+import io.github.agentmemory.redis.command.StoreOutcome;
+import io.github.agentmemory.redis.command.WriteOutcome;
 import io.github.agentmemory.redis.command.ZAddOptions;
+import io.github.agentmemory.redis.recovery.RecoverySettings;
+import io.github.agentmemory.redis.recovery.RecoveryStats;
+import io.github.agentmemory.redis.recovery.WriteSequencer;
+import io.github.agentmemory.redis.resilience.RedisFaultClassifier;
 import io.github.agentmemory.redis.resilience.ResilientCommandExecutor;
+import io.github.agentmemory.redis.resilience.RetryPolicy;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
@@ -59,6 +68,14 @@ import org.springframework.util.Assert;
  * {@code ZADD INCR} and {@link #execute} calls marked non-retryable are not: after a
  * timeout the server may already have applied them.
  *
+ * <h2>Writes, priorities and order</h2> Writes to one key take effect in the order they
+ * were issued, also across retries and replays (see {@link WriteSequencer}); reads are
+ * not ordered against waiting writes. The write methods above report failures as
+ * exceptions. {@link #write(RedisWrite, Priority)} and
+ * {@link #storeWithRetry(String, Map, StoreFunction, Priority)} handle a failed write by
+ * its {@link Priority} (retry, queue for replay, or drop) and answer with a
+ * {@link WriteOutcome} instead.
+ *
  * @author agent-memory-redis
  * @see ResilientRedisTemplate
  */
@@ -68,17 +85,42 @@ public class AsyncResilientRedisTemplate implements DisposableBean {
 
 	private final LettuceNativeConnection connection;
 
+	private final WriteSequencer writes;
+
+	private final StoreFunction agentStateStore;
+
 	/**
-	 * Create a template on the given connection factory.
+	 * Create a template on the given connection factory, with the default recovery
+	 * settings and retry policy.
 	 * @param connectionFactory the factory whose shared native connection is used
 	 * @param executor runs the calls behind the circuit breaker with retries
 	 */
 	public AsyncResilientRedisTemplate(LettuceConnectionFactory connectionFactory, ResilientCommandExecutor executor) {
+		this(connectionFactory, executor, RetryPolicy.create(), RecoverySettings.DEFAULTS,
+				StoreFunction.hash(StoreFunction.DEFAULT_KEY_PATTERN));
+	}
+
+	/**
+	 * Create a template on the given connection factory.
+	 * @param connectionFactory the factory whose shared native connection is used
+	 * @param executor runs the calls behind the circuit breaker with retries
+	 * @param retryPolicy the retry policy of writes (the same as the executor's)
+	 * @param recovery the recovery queue's settings
+	 * @param agentStateStore how {@link #storeAgentState} stores an agent's state
+	 */
+	public AsyncResilientRedisTemplate(LettuceConnectionFactory connectionFactory, ResilientCommandExecutor executor,
+			RetryPolicy retryPolicy, RecoverySettings recovery, StoreFunction agentStateStore) {
 		Assert.notNull(connectionFactory, "'connectionFactory' must not be null");
 		Assert.notNull(executor, "'executor' must not be null");
+		Assert.notNull(retryPolicy, "'retryPolicy' must not be null");
+		Assert.notNull(recovery, "'recovery' must not be null");
+		Assert.notNull(agentStateStore, "'agentStateStore' must not be null");
 		this.executor = executor;
 		this.connection = new LettuceNativeConnection(connectionFactory, executor.getScheduler(),
 				Duration.ofSeconds(1));
+		this.writes = new WriteSequencer(this::sendOnce, executor.getCircuitBreaker(), executor.getScheduler(),
+				new RedisFaultClassifier(), retryPolicy, recovery, System::nanoTime);
+		this.agentStateStore = agentStateStore;
 	}
 
 	// ---- connection ----------------------------------------------------------------
@@ -141,7 +183,8 @@ public class AsyncResilientRedisTemplate implements DisposableBean {
 	}
 
 	/**
-	 * {@code DEL key [key ...]}.
+	 * {@code DEL key [key ...]}, sent as one {@code DEL} per key (not atomic across keys;
+	 * on Redis Cluster the keys may live in different slots).
 	 * @param keys the keys, at least one
 	 * @return the number of keys that were removed
 	 */
@@ -150,8 +193,13 @@ public class AsyncResilientRedisTemplate implements DisposableBean {
 		if (checked.size() == 1) {
 			return write(RedisWrite.delete(checked.get(0))).thenApply(Long.class::cast);
 		}
-		byte[][] rawKeys = LettuceWrites.bytes(checked);
-		return call("DEL", true, (commands) -> commands.del(rawKeys));
+		// one DEL per key, so that each is ordered with the other writes to its key
+		List<CompletableFuture<Long>> deletes = new ArrayList<>(checked.size());
+		for (String key : checked) {
+			deletes.add(write(RedisWrite.delete(key)).thenApply(Long.class::cast));
+		}
+		return CompletableFuture.allOf(deletes.toArray(CompletableFuture[]::new))
+			.thenApply((done) -> deletes.stream().mapToLong(CompletableFuture::join).sum());
 	}
 
 	/**
@@ -452,6 +500,110 @@ public class AsyncResilientRedisTemplate implements DisposableBean {
 		return call("SCAN", true, (commands) -> commands.scan(cursor, args));
 	}
 
+	// ---- writes with a priority ----------------------------------------------------------------
+
+	/**
+	 * Apply a write and, if Redis cannot take it right now, handle it by its priority:
+	 * {@code CRITICAL} is retried at once with the default retry policy, {@code HIGH} and
+	 * {@code NORMAL} are queued for replay, {@code LOW} is dropped. Errors that retrying
+	 * cannot fix (such as {@code WRONGTYPE}) come back as {@code FAILED}.
+	 * @param write the write
+	 * @param priority its priority
+	 * @return the outcome; never completes exceptionally
+	 */
+	public CompletableFuture<WriteOutcome> write(RedisWrite write, Priority priority) {
+		return this.writes.write(Arguments.notNull(write, "write"), Arguments.notNull(priority, "priority"), null);
+	}
+
+	/**
+	 * Apply a write with a priority and, for {@code CRITICAL}, a retry policy of its own.
+	 * @param write the write
+	 * @param priority its priority
+	 * @param retryPolicy retries of a {@code CRITICAL} write ({@link RetryPolicy#none()}:
+	 * no retry); ignored for other priorities
+	 * @return the outcome; never completes exceptionally
+	 */
+	public CompletableFuture<WriteOutcome> write(RedisWrite write, Priority priority, RetryPolicy retryPolicy) {
+		return this.writes.write(Arguments.notNull(write, "write"), Arguments.notNull(priority, "priority"),
+				Arguments.notNull(retryPolicy, "retryPolicy"));
+	}
+
+	/**
+	 * The spec's {@code store_with_retry}: store an agent's state with the writes the
+	 * store function yields, each handled by the priority.
+	 * @param agentId the agent
+	 * @param state its state
+	 * @param storeFunction turns the state into writes
+	 * @param priority how to handle writes that cannot be applied at once
+	 * @return the outcome of every write and the overall status
+	 */
+	public CompletableFuture<StoreOutcome> storeWithRetry(String agentId, Map<String, String> state,
+			StoreFunction storeFunction, Priority priority) {
+		return store(agentId, state, storeFunction, priority, null);
+	}
+
+	/**
+	 * The spec's {@code store_with_retry(..., retry_attempts, base_delay, max_delay)}:
+	 * like {@link #storeWithRetry(String, Map, StoreFunction, Priority)}, with the retries
+	 * of a {@code CRITICAL} store given per call.
+	 * @param agentId the agent
+	 * @param state its state
+	 * @param storeFunction turns the state into writes
+	 * @param priority how to handle writes that cannot be applied at once
+	 * @param retryPolicy retries of a {@code CRITICAL} store (0 attempts: none)
+	 * @return the outcome of every write and the overall status
+	 */
+	public CompletableFuture<StoreOutcome> storeWithRetry(String agentId, Map<String, String> state,
+			StoreFunction storeFunction, Priority priority, RetryPolicy retryPolicy) {
+		return store(agentId, state, storeFunction, priority, Arguments.notNull(retryPolicy, "retryPolicy"));
+	}
+
+	/**
+	 * Store an agent's state with the configured store function (by default one hash
+	 * under {@code agent:{id}:state}).
+	 * @param agentId the agent
+	 * @param state its state, at least one field
+	 * @param priority how to handle writes that cannot be applied at once
+	 * @return the outcome
+	 */
+	public CompletableFuture<StoreOutcome> storeAgentState(String agentId, Map<String, String> state,
+			Priority priority) {
+		return store(agentId, state, this.agentStateStore, priority, null);
+	}
+
+	private CompletableFuture<StoreOutcome> store(String agentId, Map<String, String> state,
+			StoreFunction storeFunction, Priority priority, RetryPolicy retryPolicy) {
+		Arguments.text(agentId, "agentId");
+		Arguments.notNull(storeFunction, "storeFunction");
+		Arguments.notNull(priority, "priority");
+		List<RedisWrite> writes = Arguments.notNull(storeFunction.writes(agentId, state), "writes of storeFunction");
+		if (writes.isEmpty()) {
+			throw new IllegalArgumentException("'storeFunction' returned no write");
+		}
+		List<CompletableFuture<WriteOutcome>> outcomes = new ArrayList<>(writes.size());
+		for (RedisWrite write : writes) {
+			outcomes.add(this.writes.write(Arguments.notNull(write, "write of storeFunction"), priority, retryPolicy));
+		}
+		return CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new))
+			.thenApply((done) -> new StoreOutcome(outcomes.stream().map(CompletableFuture::join).toList()));
+	}
+
+	/**
+	 * What the recovery queue holds and what happened to failed writes so far.
+	 * @return a snapshot
+	 */
+	public RecoveryStats recoveryStats() {
+		return this.writes.stats();
+	}
+
+	/**
+	 * The component that orders, retries and queues writes.
+	 * @return the write sequencer
+	 */
+	public WriteSequencer getWriteSequencer() {
+		return this.writes;
+	}
+
 	// ---- escape hatch ------------------------------------------------------------------------
 
 	/**
@@ -492,13 +644,24 @@ public class AsyncResilientRedisTemplate implements DisposableBean {
 	// ---- internals -------------------------------------------------------------------------
 
 	/**
-	 * Apply a write through the circuit breaker, retried if it is idempotent.
+	 * Apply a write in order with the other writes to its key, retried if it is
+	 * idempotent.
 	 * @param write the write
 	 * @return the raw reply
 	 */
 	CompletableFuture<Object> write(RedisWrite write) {
-		return call(write.command(), write.idempotent(), (commands) -> LettuceWrites.send(write, commands))
-			.thenApply(Function.identity());
+		return this.writes.write(write);
+	}
+
+	/**
+	 * Send a write once through the circuit breaker; retries are the sequencer's.
+	 * @param write the write
+	 * @return the raw reply
+	 */
+	@SuppressWarnings("unchecked")
+	private CompletableFuture<Object> sendOnce(RedisWrite write) {
+		return (CompletableFuture<Object>) (CompletableFuture<?>) call(write.command(), false,
+				(commands) -> LettuceWrites.send(write, commands));
 	}
 
 	private <T> CompletableFuture<T> call(String command, boolean retryable,

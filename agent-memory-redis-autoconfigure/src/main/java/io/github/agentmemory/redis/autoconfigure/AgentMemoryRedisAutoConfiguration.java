@@ -2,6 +2,8 @@ package io.github.agentmemory.redis.autoconfigure;
 
 import io.github.agentmemory.redis.AsyncResilientRedisTemplate;
 import io.github.agentmemory.redis.ResilientRedisTemplate;
+import io.github.agentmemory.redis.command.StoreFunction;
+import io.github.agentmemory.redis.recovery.RecoveryProcessor;
 import io.github.agentmemory.redis.resilience.RedisCircuitBreakers;
 import io.github.agentmemory.redis.resilience.RedisExceptionTranslator;
 import io.github.agentmemory.redis.resilience.RedisFaultClassifier;
@@ -73,14 +75,26 @@ public class AgentMemoryRedisAutoConfiguration {
 	@ConditionalOnMissingBean
 	@ConditionalOnBean(RedisConnectionFactory.class)
 	AsyncResilientRedisTemplate asyncResilientRedisTemplate(RedisConnectionFactory redisConnectionFactory,
-			ResilientCommandExecutor agentMemoryRedisCommandExecutor) {
+			ResilientCommandExecutor agentMemoryRedisCommandExecutor, AgentMemoryRedisProperties properties) {
 		if (!(redisConnectionFactory instanceof LettuceConnectionFactory lettuceConnectionFactory)) {
 			throw new IllegalStateException("agent-memory-redis needs Spring Data Redis's LettuceConnectionFactory, "
 					+ "but the application's RedisConnectionFactory is a " + redisConnectionFactory.getClass().getName()
 					+ ". Use Lettuce (the default client of spring-boot-starter-data-redis) "
 					+ "or set agent-memory.redis.enabled=false.");
 		}
-		return new AsyncResilientRedisTemplate(lettuceConnectionFactory, agentMemoryRedisCommandExecutor);
+		return new AsyncResilientRedisTemplate(lettuceConnectionFactory, agentMemoryRedisCommandExecutor,
+				properties.getRetry().toPolicy(), properties.getRecovery().toSettings(),
+				StoreFunction.hash(properties.getAgentState().getKeyPattern()));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean(AsyncResilientRedisTemplate.class)
+	@ConditionalOnProperty(prefix = "agent-memory.redis.recovery", name = "enabled", matchIfMissing = true)
+	RecoveryProcessor agentMemoryRedisRecoveryProcessor(AsyncResilientRedisTemplate asyncResilientRedisTemplate,
+			ResilienceScheduler agentMemoryRedisScheduler, AgentMemoryRedisProperties properties) {
+		return new RecoveryProcessor(asyncResilientRedisTemplate.getWriteSequencer(),
+				agentMemoryRedisScheduler.getExecutor(), properties.getRetry().getMaxInterval());
 	}
 
 	@Bean

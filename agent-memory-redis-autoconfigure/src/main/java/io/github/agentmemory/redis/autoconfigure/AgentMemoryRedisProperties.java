@@ -2,6 +2,8 @@ package io.github.agentmemory.redis.autoconfigure;
 
 import java.time.Duration;
 
+import io.github.agentmemory.redis.command.StoreFunction;
+import io.github.agentmemory.redis.recovery.RecoverySettings;
 import io.github.agentmemory.redis.resilience.RedisCircuitBreakers;
 import io.github.agentmemory.redis.resilience.RetryPolicy;
 
@@ -31,6 +33,10 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 
 	private final Scheduler scheduler = new Scheduler();
 
+	private final Recovery recovery = new Recovery();
+
+	private final AgentState agentState = new AgentState();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -53,6 +59,14 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 
 	public Scheduler getScheduler() {
 		return this.scheduler;
+	}
+
+	public Recovery getRecovery() {
+		return this.recovery;
+	}
+
+	public AgentState getAgentState() {
+		return this.agentState;
 	}
 
 	/**
@@ -86,6 +100,17 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 		checkDuration(prefix + "fail-fast.connect-timeout", this.failFast.connectTimeout);
 		checkDuration(prefix + "fail-fast.max-reconnect-delay", this.failFast.maxReconnectDelay);
 		check(this.scheduler.poolSize >= 1, prefix + "scheduler.pool-size", "at least 1", this.scheduler.poolSize);
+		check(this.recovery.capacity >= 1, prefix + "recovery.capacity", "at least 1", this.recovery.capacity);
+		checkDuration(prefix + "recovery.poll-interval", this.recovery.pollInterval);
+		check(this.recovery.batchSize >= 1, prefix + "recovery.batch-size", "at least 1", this.recovery.batchSize);
+		check(this.recovery.maxAttempts >= 1, prefix + "recovery.max-attempts", "at least 1",
+				this.recovery.maxAttempts);
+		checkDuration(prefix + "recovery.max-age", this.recovery.maxAge);
+		check(this.recovery.shutdownTimeout != null && !this.recovery.shutdownTimeout.isNegative(),
+				prefix + "recovery.shutdown-timeout", "0 or more", this.recovery.shutdownTimeout);
+		check(this.agentState.keyPattern != null && this.agentState.keyPattern.contains(StoreFunction.ID_PLACEHOLDER),
+				prefix + "agent-state.key-pattern", "a key containing " + StoreFunction.ID_PLACEHOLDER,
+				this.agentState.keyPattern);
 	}
 
 	static void check(boolean valid, String key, String expected, Object actual) {
@@ -319,6 +344,135 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 
 		public void setPoolSize(int poolSize) {
 			this.poolSize = poolSize;
+		}
+
+	}
+
+	/**
+	 * Recovery queue of writes that could not be applied at once.
+	 */
+	public static class Recovery {
+
+		/**
+		 * Whether failed HIGH and NORMAL writes are queued and replayed; when off they are
+		 * dropped.
+		 */
+		private boolean enabled = RecoverySettings.DEFAULTS.enabled();
+
+		/**
+		 * Most writes waiting at once; when full, the oldest of the lowest priority is
+		 * dropped.
+		 */
+		private int capacity = RecoverySettings.DEFAULTS.capacity();
+
+		/**
+		 * Delay between two replay rounds.
+		 */
+		private Duration pollInterval = RecoverySettings.DEFAULTS.pollInterval();
+
+		/**
+		 * Most keys replayed concurrently in one round.
+		 */
+		private int batchSize = RecoverySettings.DEFAULTS.batchSize();
+
+		/**
+		 * Attempts of a queued write, counting the first, before it is dropped.
+		 */
+		private int maxAttempts = RecoverySettings.DEFAULTS.maxAttempts();
+
+		/**
+		 * Longest time a write may wait before it is dropped.
+		 */
+		private Duration maxAge = RecoverySettings.DEFAULTS.maxAge();
+
+		/**
+		 * How long shutdown keeps replaying before it drops what is left.
+		 */
+		private Duration shutdownTimeout = RecoverySettings.DEFAULTS.shutdownTimeout();
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public int getCapacity() {
+			return this.capacity;
+		}
+
+		public void setCapacity(int capacity) {
+			this.capacity = capacity;
+		}
+
+		public Duration getPollInterval() {
+			return this.pollInterval;
+		}
+
+		public void setPollInterval(Duration pollInterval) {
+			this.pollInterval = pollInterval;
+		}
+
+		public int getBatchSize() {
+			return this.batchSize;
+		}
+
+		public void setBatchSize(int batchSize) {
+			this.batchSize = batchSize;
+		}
+
+		public int getMaxAttempts() {
+			return this.maxAttempts;
+		}
+
+		public void setMaxAttempts(int maxAttempts) {
+			this.maxAttempts = maxAttempts;
+		}
+
+		public Duration getMaxAge() {
+			return this.maxAge;
+		}
+
+		public void setMaxAge(Duration maxAge) {
+			this.maxAge = maxAge;
+		}
+
+		public Duration getShutdownTimeout() {
+			return this.shutdownTimeout;
+		}
+
+		public void setShutdownTimeout(Duration shutdownTimeout) {
+			this.shutdownTimeout = shutdownTimeout;
+		}
+
+		/**
+		 * These settings as the recovery queue's.
+		 * @return the settings
+		 */
+		public RecoverySettings toSettings() {
+			return new RecoverySettings(this.enabled, this.capacity, this.pollInterval, this.batchSize,
+					this.maxAttempts, this.maxAge, this.shutdownTimeout);
+		}
+
+	}
+
+	/**
+	 * How storeAgentState stores an agent's state.
+	 */
+	public static class AgentState {
+
+		/**
+		 * Key of the hash holding an agent's state; {id} stands for the agent id.
+		 */
+		private String keyPattern = StoreFunction.DEFAULT_KEY_PATTERN;
+
+		public String getKeyPattern() {
+			return this.keyPattern;
+		}
+
+		public void setKeyPattern(String keyPattern) {
+			this.keyPattern = keyPattern;
 		}
 
 	}

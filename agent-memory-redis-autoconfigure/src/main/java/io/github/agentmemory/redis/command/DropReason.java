@@ -22,6 +22,18 @@ public enum DropReason {
 	/** Redis refused the write for good (for example {@code WRONGTYPE}); retrying cannot help. */
 	PERMANENT_ERROR,
 
+	/**
+	 * A newer write to the same key was applied first; replaying this older one would
+	 * have overwritten newer data.
+	 */
+	SUPERSEDED,
+
+	/**
+	 * A write that is not idempotent failed in a way that may or may not have applied it
+	 * (a timeout, a lost connection); repeating it could apply it twice.
+	 */
+	NOT_RETRYABLE,
+
 	/** The application shut down before the entry could be replayed. */
 	SHUTDOWN,
 

@@ -1,0 +1,98 @@
+package io.github.agentmemory.redis.recovery;
+
+import java.util.concurrent.CompletableFuture;
+
+import io.github.agentmemory.redis.command.Priority;
+import io.github.agentmemory.redis.command.RedisWrite;
+import io.github.agentmemory.redis.command.WriteOutcome;
+import io.github.agentmemory.redis.resilience.RetryPolicy;
+
+import org.springframework.lang.Nullable;
+
+/**
+ * A write that could not be applied at once and waits in its key's lane: data (the write
+ * and its bookkeeping), never a closure. Its lane fields are guarded by the lock of its
+ * key's stripe; its index links by the {@link PriorityIndex}.
+ *
+ * @author agent-memory-redis
+ */
+final class PendingWrite {
+
+	/** The caller issued it without a priority and waits for the reply. */
+	static final int PLAIN = 0;
+
+	/** The caller waits for its retries to end (CRITICAL). */
+	static final int RETRYING = 1;
+
+	/** Queued: the caller was told QUEUED and may watch the settlement. */
+	static final int QUEUED = 2;
+
+	final RedisWrite write;
+
+	final Priority priority;
+
+	final long sequence;
+
+	final long createdNanos;
+
+	@Nullable
+	final RetryPolicy retryPolicy;
+
+	/** Completes with the caller's first answer (priority writes). */
+	@Nullable
+	final CompletableFuture<WriteOutcome> outcome;
+
+	/** Completes with the raw reply (writes issued without a priority). */
+	@Nullable
+	final CompletableFuture<Object> reply;
+
+	/** Completes with the final outcome once a QUEUED write is applied or dropped. */
+	@Nullable
+	CompletableFuture<WriteOutcome> settlement;
+
+	int mode;
+
+	int attempts;
+
+	long notBeforeNanos;
+
+	volatile boolean sending;
+
+	/** Set once, when the write is applied or given up; read without the stripe lock. */
+	volatile boolean done;
+
+	@Nullable
+	Throwable lastError;
+
+	// PriorityIndex links, guarded by the index
+	boolean indexed;
+
+	@Nullable
+	PendingWrite previous;
+
+	@Nullable
+	PendingWrite next;
+
+	PendingWrite(RedisWrite write, Priority priority, long sequence, long createdNanos, int mode,
+			@Nullable RetryPolicy retryPolicy, @Nullable CompletableFuture<WriteOutcome> outcome,
+			@Nullable CompletableFuture<Object> reply) {
+		this.write = write;
+		this.priority = priority;
+		this.sequence = sequence;
+		this.createdNanos = createdNanos;
+		this.mode = mode;
+		this.retryPolicy = retryPolicy;
+		this.outcome = outcome;
+		this.reply = reply;
+	}
+
+	String key() {
+		return this.write.key();
+	}
+
+	@Override
+	public String toString() {
+		return this.priority + " #" + this.sequence + " " + this.write;
+	}
+
+}

@@ -1,0 +1,774 @@
+package io.github.agentmemory.redis.recovery;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+
+import io.github.agentmemory.redis.command.DropReason;
+import io.github.agentmemory.redis.command.Priority;
+import io.github.agentmemory.redis.command.RedisWrite;
+import io.github.agentmemory.redis.command.WriteOutcome;
+import io.github.agentmemory.redis.resilience.RedisCircuitOpenException;
+import io.github.agentmemory.redis.resilience.RedisFault;
+import io.github.agentmemory.redis.resilience.RedisFaultClassifier;
+import io.github.agentmemory.redis.resilience.RetryPolicy;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import org.springframework.core.log.LogMessage;
+import org.springframework.dao.DataAccessException;
+import org.springframework.dao.TransientDataAccessResourceException;
+import org.springframework.lang.Nullable;
+import org.springframework.util.Assert;
+
+/**
+ * Applies writes so that writes to one key take effect in the order they were issued,
+ * also across retries, outages and replays, and holds the writes that could not be
+ * applied at once: the recovery queue.
+ *
+ * <h2>Per-key lanes</h2> A write to a key with nothing waiting is sent at once. A write
+ * that fails with a recoverable error and is to be tried again waits in its key's
+ * <em>lane</em>, in issue order; while a lane holds anything, new writes to that key wait
+ * behind it instead of overtaking it. A lane's head is sent only when no other write to
+ * the key is in flight. When a newer write to a key has already been applied, an older
+ * one is never applied after it: it is dropped as {@link DropReason#SUPERSEDED}.
+ *
+ * <h2>What happens to a failed write</h2>
+ * <ul>
+ * <li>without a priority: retried with the default policy if idempotent, then the error
+ * goes to the caller;</li>
+ * <li>{@link Priority#CRITICAL}: retried at once with backoff (its own policy); when the
+ * circuit is open or Redis is out of memory it is queued, when its attempts are
+ * exhausted the caller gets {@code FAILED};</li>
+ * <li>{@link Priority#HIGH} and {@link Priority#NORMAL}: queued for the
+ * {@link RecoveryProcessor};</li>
+ * <li>{@link Priority#LOW}: dropped and counted.</li>
+ * </ul>
+ * Permanent errors are never retried or queued. The queue is bounded by
+ * {@link RecoverySettings#capacity()}: the oldest write of the lowest priority makes
+ * room, and a write is never evicted for a less important one.
+ *
+ * @author agent-memory-redis
+ */
+public class WriteSequencer {
+
+	private static final Log logger = LogFactory.getLog(WriteSequencer.class);
+
+	private static final int STRIPES = 64;
+
+	private final Stripe[] stripes = new Stripe[STRIPES];
+
+	private final Function<RedisWrite, CompletableFuture<Object>> sender;
+
+	private final CircuitBreaker circuitBreaker;
+
+	private final ScheduledExecutorService scheduler;
+
+	private final RedisFaultClassifier classifier;
+
+	private final RetryPolicy defaultRetryPolicy;
+
+	private final RecoverySettings settings;
+
+	private final LongSupplier nanoTime;
+
+	private final PriorityIndex index;
+
+	private final AtomicLong sequence = new AtomicLong();
+
+	private final Counters counters = new Counters();
+
+	private final List<RecoveryListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+	/**
+	 * Create a new sequencer.
+	 * @param sender sends one write through the circuit breaker, without retries
+	 * @param circuitBreaker the circuit breaker the sender goes through
+	 * @param scheduler where retries are scheduled
+	 * @param classifier decides whether an error is worth trying again
+	 * @param defaultRetryPolicy retry policy of writes issued without a priority and of
+	 * CRITICAL writes without their own
+	 * @param settings the recovery queue's settings
+	 * @param nanoTime the monotonic clock (for tests)
+	 */
+	public WriteSequencer(Function<RedisWrite, CompletableFuture<Object>> sender, CircuitBreaker circuitBreaker,
+			ScheduledExecutorService scheduler, RedisFaultClassifier classifier, RetryPolicy defaultRetryPolicy,
+			RecoverySettings settings, LongSupplier nanoTime) {
+		Assert.notNull(sender, "'sender' must not be null");
+		Assert.notNull(circuitBreaker, "'circuitBreaker' must not be null");
+		Assert.notNull(scheduler, "'scheduler' must not be null");
+		Assert.notNull(classifier, "'classifier' must not be null");
+		Assert.notNull(defaultRetryPolicy, "'defaultRetryPolicy' must not be null");
+		Assert.notNull(settings, "'settings' must not be null");
+		Assert.notNull(nanoTime, "'nanoTime' must not be null");
+		this.sender = sender;
+		this.circuitBreaker = circuitBreaker;
+		this.scheduler = scheduler;
+		this.classifier = classifier;
+		this.defaultRetryPolicy = defaultRetryPolicy;
+		this.settings = settings;
+		this.nanoTime = nanoTime;
+		this.index = new PriorityIndex(settings.capacity());
+		for (int i = 0; i < STRIPES; i++) {
+			this.stripes[i] = new Stripe();
+		}
+	}
+
+	/**
+	 * Register a listener, for metrics.
+	 * @param listener the listener
+	 */
+	public void addListener(RecoveryListener listener) {
+		Assert.notNull(listener, "'listener' must not be null");
+		this.listeners.add(listener);
+	}
+
+	/**
+	 * The queue's settings.
+	 * @return the settings
+	 */
+	public RecoverySettings getSettings() {
+		return this.settings;
+	}
+
+	/**
+	 * Apply a write issued without a priority.
+	 * @param write the write
+	 * @return the raw reply, or the error once retries are over
+	 */
+	public CompletableFuture<Object> write(RedisWrite write) {
+		CompletableFuture<Object> reply = new CompletableFuture<>();
+		PendingWrite pending = new PendingWrite(write, Priority.NORMAL, this.sequence.incrementAndGet(),
+				this.nanoTime.getAsLong(), PendingWrite.PLAIN,
+				write.idempotent() ? this.defaultRetryPolicy : RetryPolicy.none(), null, reply);
+		submit(pending);
+		return reply;
+	}
+
+	/**
+	 * Apply a write with a priority.
+	 * @param write the write
+	 * @param priority how to handle it if it cannot be applied at once
+	 * @param retryPolicy for {@code CRITICAL} writes, the retries; {@code null} for the
+	 * default
+	 * @return the outcome: {@code APPLIED}, {@code QUEUED}, {@code DROPPED} or
+	 * {@code FAILED}
+	 */
+	public CompletableFuture<WriteOutcome> write(RedisWrite write, Priority priority,
+			@Nullable RetryPolicy retryPolicy) {
+		Assert.notNull(write, "'write' must not be null");
+		Assert.notNull(priority, "'priority' must not be null");
+		CompletableFuture<WriteOutcome> outcome = new CompletableFuture<>();
+		RetryPolicy policy = (priority != Priority.CRITICAL) ? null
+				: (retryPolicy != null) ? retryPolicy : this.defaultRetryPolicy;
+		PendingWrite pending = new PendingWrite(write, priority, this.sequence.incrementAndGet(),
+				this.nanoTime.getAsLong(), (priority == Priority.CRITICAL) ? PendingWrite.RETRYING : PendingWrite.QUEUED,
+				policy, outcome, null);
+		submit(pending);
+		return outcome;
+	}
+
+	/**
+	 * What waits now and what happened so far.
+	 * @return a snapshot
+	 */
+	public RecoveryStats stats() {
+		return new RecoveryStats(this.index.sizes(), this.counters.enqueued(), this.counters.replayed(),
+				this.counters.dropped(), this.counters.retries.sum());
+	}
+
+	/**
+	 * Number of writes waiting now.
+	 * @return the size
+	 */
+	public int size() {
+		return this.index.size();
+	}
+
+	// ---- submission ---------------------------------------------------------------------
+
+	private void submit(PendingWrite write) {
+		Stripe stripe = stripe(write.key());
+		Completions completions = new Completions();
+		boolean sendNow = false;
+		synchronized (stripe) {
+			KeyState state = stripe.keys.get(write.key());
+			if (state != null && state.hasLane()) {
+				waitBehindLane(state, write, completions);
+			}
+			else {
+				if (state == null) {
+					state = new KeyState();
+					stripe.keys.put(write.key(), state);
+				}
+				state.inFlight++;
+				sendNow = true;
+			}
+		}
+		completions.run();
+		if (sendNow) {
+			send(write, false).whenComplete((more, ex) -> {
+				if (Boolean.TRUE.equals(more)) {
+					drainLane(write.key());
+				}
+			});
+		}
+	}
+
+	private void waitBehindLane(KeyState state, PendingWrite write, Completions completions) {
+		if (write.priority == Priority.LOW && write.mode != PendingWrite.PLAIN) {
+			drop(write, DropReason.LOW_PRIORITY, null, completions);
+			return;
+		}
+		if (write.mode == PendingWrite.PLAIN && this.circuitBreaker.getState() != CircuitBreaker.State.CLOSED) {
+			RedisCircuitOpenException rejected = new RedisCircuitOpenException(
+					write.write.command() + " (its key has writes waiting for replay)", this.circuitBreaker.getName(),
+					this.circuitBreaker.getState());
+			completions.add(() -> write.reply.completeExceptionally(rejected));
+			return;
+		}
+		if (write.mode == PendingWrite.RETRYING) {
+			write.mode = PendingWrite.QUEUED;
+		}
+		state.lane().addLast(write);
+		enqueue(state, write, null, completions);
+	}
+
+	// ---- sending ----------------------------------------------------------------------------
+
+	/**
+	 * Send one write and handle its reply.
+	 * @return completes with whether its lane should go on draining
+	 */
+	private CompletableFuture<Boolean> send(PendingWrite write, boolean fromLane) {
+		CompletableFuture<Object> reply;
+		try {
+			reply = this.sender.apply(write.write);
+		}
+		catch (RuntimeException ex) {
+			reply = CompletableFuture.failedFuture(ex);
+		}
+		return reply.handle((value, error) -> completed(write, value, unwrap(error), fromLane));
+	}
+
+	private boolean completed(PendingWrite write, @Nullable Object value, @Nullable Throwable error,
+			boolean fromLane) {
+		Stripe stripe = stripe(write.key());
+		Completions completions = new Completions();
+		boolean more;
+		synchronized (stripe) {
+			KeyState state = stripe.keys.get(write.key());
+			state.inFlight--;
+			write.sending = false;
+			if (error == null) {
+				applied(state, write, value, fromLane, completions);
+			}
+			else {
+				failed(state, write, error, fromLane, completions);
+			}
+			more = write.done && state.hasLane();
+			removeIfIdle(stripe, write.key(), state);
+		}
+		completions.run();
+		return more;
+	}
+
+	private void applied(KeyState state, PendingWrite write, @Nullable Object value, boolean fromLane,
+			Completions completions) {
+		boolean wasQueued = write.indexed;
+		state.lastApplied = Math.max(state.lastApplied, write.sequence);
+		if (fromLane) {
+			state.lane.remove(write);
+			this.index.remove(write);
+		}
+		write.done = true;
+		if (state.hasLane()) {
+			// anything older still waiting would now overwrite newer data
+			for (Iterator<PendingWrite> it = state.lane.iterator(); it.hasNext();) {
+				PendingWrite older = it.next();
+				if (older.sequence < write.sequence && !older.sending && !older.done) {
+					it.remove();
+					this.index.remove(older);
+					drop(older, DropReason.SUPERSEDED, null, completions);
+				}
+			}
+		}
+		if (wasQueued) {
+			this.counters.replayed(write.priority);
+			this.listeners.forEach((listener) -> listener.replayed(write.priority));
+		}
+		if (write.settlement != null) {
+			completions.add(() -> write.settlement.complete(WriteOutcome.applied(write.write)));
+		}
+		else if (write.reply != null) {
+			completions.add(() -> write.reply.complete(value));
+		}
+		else {
+			completions.add(() -> write.outcome.complete(WriteOutcome.applied(write.write)));
+		}
+	}
+
+	private void failed(KeyState state, PendingWrite write, Throwable error, boolean fromLane,
+			Completions completions) {
+		RedisFault fault = this.classifier.classify(error);
+		boolean rejected = error instanceof RedisCircuitOpenException;
+		write.lastError = error;
+		if (!rejected) {
+			write.attempts++;
+		}
+		Decision decision = decide(write, fault, rejected);
+		if (decision == Decision.WAIT && (state.lastApplied > write.sequence || newerIsSending(state, write))) {
+			decision = Decision.SUPERSEDED;
+		}
+		if (decision != Decision.WAIT) {
+			if (fromLane) {
+				state.lane.remove(write);
+				this.index.remove(write);
+			}
+			finish(write, decision, error, completions);
+			return;
+		}
+		if (!fromLane) {
+			insertInOrder(state.lane(), write);
+		}
+		if (write.mode == PendingWrite.QUEUED) {
+			write.notBeforeNanos = 0;
+			if (fromLane) {
+				this.counters.retries.increment();
+				this.listeners.forEach((listener) -> listener.retried(write.priority));
+			}
+			enqueue(state, write, error, completions);
+		}
+		else {
+			retryLater(state, write, completions);
+		}
+	}
+
+	private Decision decide(PendingWrite write, RedisFault fault, boolean rejected) {
+		if (!fault.isRecoverable()) {
+			return Decision.FAIL;
+		}
+		if (!rejected && !write.write.idempotent()) {
+			return (write.mode == PendingWrite.QUEUED && write.settlement != null) ? Decision.DROP_NOT_RETRYABLE
+					: Decision.FAIL;
+		}
+		if (write.mode == PendingWrite.PLAIN) {
+			boolean retry = !rejected && fault == RedisFault.TRANSIENT
+					&& write.attempts <= write.retryPolicy.getMaxAttempts();
+			return retry ? Decision.WAIT : Decision.FAIL;
+		}
+		if (write.priority == Priority.LOW) {
+			return Decision.DROP_LOW;
+		}
+		if (write.mode == PendingWrite.RETRYING) {
+			if (!rejected && fault == RedisFault.TRANSIENT) {
+				return (write.attempts <= write.retryPolicy.getMaxAttempts()) ? Decision.WAIT : Decision.FAIL;
+			}
+			// an open circuit or a full Redis: keep the write for the recovery processor
+			write.mode = PendingWrite.QUEUED;
+		}
+		if (!this.settings.enabled()) {
+			return Decision.DROP_DISABLED;
+		}
+		if (write.settlement != null && write.attempts >= this.settings.maxAttempts()) {
+			return Decision.DROP_EXHAUSTED;
+		}
+		return Decision.WAIT;
+	}
+
+	private void finish(PendingWrite write, Decision decision, Throwable error, Completions completions) {
+		switch (decision) {
+			case SUPERSEDED -> drop(write, DropReason.SUPERSEDED, error, completions);
+			case DROP_LOW -> drop(write, DropReason.LOW_PRIORITY, error, completions);
+			case DROP_DISABLED -> drop(write, DropReason.QUEUE_DISABLED, error, completions);
+			case DROP_EXHAUSTED -> drop(write, DropReason.ATTEMPTS_EXHAUSTED, error, completions);
+			case DROP_NOT_RETRYABLE -> drop(write, DropReason.NOT_RETRYABLE, error, completions);
+			default -> {
+				if (write.settlement != null) {
+					drop(write, DropReason.PERMANENT_ERROR, error, completions);
+				}
+				else {
+					fail(write, error, completions);
+				}
+			}
+		}
+	}
+
+	/**
+	 * Count a write into the queue (evicting if full) and, for a priority write, tell the
+	 * caller it is queued.
+	 */
+	private void enqueue(KeyState state, PendingWrite write, @Nullable Throwable cause, Completions completions) {
+		if (!write.indexed) {
+			admit(write, completions);
+			if (write.done) {
+				state.lane.remove(write);
+				return;
+			}
+		}
+		if (write.mode == PendingWrite.QUEUED && write.settlement == null) {
+			CompletableFuture<WriteOutcome> settlement = new CompletableFuture<>();
+			write.settlement = settlement;
+			completions.add(() -> write.outcome.complete(WriteOutcome.queued(write.write, cause, settlement)));
+		}
+	}
+
+	private void retryLater(KeyState state, PendingWrite write, Completions completions) {
+		long delay = write.retryPolicy.intervalBefore(write.attempts).toNanos();
+		delay = (long) (delay * (1 + write.retryPolicy.getJitter() * (ThreadLocalRandom.current().nextDouble() * 2 - 1)));
+		write.notBeforeNanos = this.nanoTime.getAsLong() + delay;
+		this.counters.retries.increment();
+		Priority priority = (write.mode == PendingWrite.PLAIN) ? null : write.priority;
+		this.listeners.forEach((listener) -> listener.retried(priority));
+		if (!write.indexed) {
+			admit(write, completions);
+			if (write.done) {
+				state.lane.remove(write);
+				return;
+			}
+		}
+		long delayNanos = delay;
+		String key = write.key();
+		completions.add(() -> schedule(key, delayNanos));
+	}
+
+	private void schedule(String key, long delayNanos) {
+		try {
+			this.scheduler.schedule(() -> drainLane(key), delayNanos, TimeUnit.NANOSECONDS);
+		}
+		catch (RejectedExecutionException ex) {
+			logger.debug("Scheduler is shut down; the recovery processor will pick up the lane", ex);
+		}
+	}
+
+	// ---- lanes ------------------------------------------------------------------------------
+
+	/**
+	 * Send the writes waiting for a key, one after the other, while they succeed.
+	 * @param key the key
+	 * @return completes with {@code true} when the lane is empty or was left without a
+	 * failure, {@code false} when a write failed or the head could not be sent yet
+	 */
+	CompletableFuture<Boolean> drainLane(String key) {
+		Stripe stripe = stripe(key);
+		PendingWrite head;
+		synchronized (stripe) {
+			KeyState state = stripe.keys.get(key);
+			if (state == null || !state.hasLane()) {
+				return CompletableFuture.completedFuture(true);
+			}
+			head = state.lane.peekFirst();
+			while (head != null && head.done && !head.sending) {
+				state.lane.pollFirst();
+				head = state.lane.peekFirst();
+			}
+			if (head == null) {
+				removeIfIdle(stripe, key, state);
+				return CompletableFuture.completedFuture(true);
+			}
+			if (state.inFlight > 0 || head.notBeforeNanos - this.nanoTime.getAsLong() > 0) {
+				return CompletableFuture.completedFuture(false);
+			}
+			state.inFlight++;
+			head.sending = true;
+		}
+		PendingWrite sent = head;
+		return send(sent, true).thenCompose((more) -> {
+			if (!sent.done) {
+				return CompletableFuture.completedFuture(false);
+			}
+			return more ? drainLane(key) : CompletableFuture.completedFuture(true);
+		});
+	}
+
+	private static void insertInOrder(ArrayDeque<PendingWrite> lane, PendingWrite write) {
+		if (lane.isEmpty() || lane.peekLast().sequence < write.sequence) {
+			lane.addLast(write);
+			return;
+		}
+		List<PendingWrite> newer = new ArrayList<>();
+		while (!lane.isEmpty() && lane.peekLast().sequence > write.sequence) {
+			newer.add(lane.pollLast());
+		}
+		lane.addLast(write);
+		for (int i = newer.size() - 1; i >= 0; i--) {
+			lane.addLast(newer.get(i));
+		}
+	}
+
+	private static boolean newerIsSending(KeyState state, PendingWrite write) {
+		if (!state.hasLane()) {
+			return false;
+		}
+		for (PendingWrite other : state.lane) {
+			if (other.sending && other.sequence > write.sequence) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	private void removeIfIdle(Stripe stripe, String key, KeyState state) {
+		if (state.inFlight == 0 && !state.hasLane()) {
+			stripe.keys.remove(key);
+		}
+	}
+
+	// ---- queue bookkeeping --------------------------------------------------------------------
+
+	private void admit(PendingWrite write, Completions completions) {
+		PendingWrite evicted = this.index.add(write);
+		if (write.indexed) {
+			this.counters.enqueued(write.priority);
+			this.listeners.forEach((listener) -> listener.enqueued(write.priority));
+		}
+		if (evicted != null) {
+			evict(evicted, completions);
+		}
+	}
+
+	private void evict(PendingWrite evicted, Completions completions) {
+		logger.warn(LogMessage.format("Recovery queue is full (capacity %d): dropped %s", this.settings.capacity(),
+				evicted));
+		drop(evicted, DropReason.CAPACITY, evicted.lastError, completions);
+		String key = evicted.key();
+		// its lane may belong to another stripe: remove it there, never under this lock
+		completions.add(() -> purge(key));
+	}
+
+	private void purge(String key) {
+		Stripe stripe = stripe(key);
+		synchronized (stripe) {
+			KeyState state = stripe.keys.get(key);
+			if (state != null && state.lane != null) {
+				state.lane.removeIf((write) -> write.done && !write.sending);
+				removeIfIdle(stripe, key, state);
+			}
+		}
+	}
+
+	/**
+	 * Give up the writes that waited longer than the maximum age.
+	 * @return how many were given up
+	 */
+	int expire() {
+		long oldest = this.nanoTime.getAsLong() - this.settings.maxAge().toNanos();
+		List<PendingWrite> expired = this.index.removeExpired(oldest);
+		if (expired.isEmpty()) {
+			return 0;
+		}
+		Completions completions = new Completions();
+		for (PendingWrite write : expired) {
+			drop(write, DropReason.EXPIRED, write.lastError, completions);
+			String key = write.key();
+			completions.add(() -> purge(key));
+		}
+		logger.warn(LogMessage.format("Dropped %d writes that waited longer than %s for Redis", expired.size(),
+				this.settings.maxAge()));
+		completions.run();
+		return expired.size();
+	}
+
+	/**
+	 * Give up every waiting write, for shutdown.
+	 * @return the number given up, per priority
+	 */
+	Map<Priority, Integer> dropAll() {
+		List<PendingWrite> remaining = this.index.removeAll();
+		Map<Priority, Integer> counts = new EnumMap<>(Priority.class);
+		Completions completions = new Completions();
+		for (PendingWrite write : remaining) {
+			counts.merge(write.priority, 1, Integer::sum);
+			drop(write, DropReason.SHUTDOWN, write.lastError, completions);
+			String key = write.key();
+			completions.add(() -> purge(key));
+		}
+		completions.run();
+		return counts;
+	}
+
+	/**
+	 * Keys with waiting writes, most important first.
+	 * @param limit most keys
+	 * @return the keys
+	 */
+	List<String> keysToReplay(int limit) {
+		return this.index.keysByPriority(limit, this.nanoTime.getAsLong());
+	}
+
+	// ---- outcomes ------------------------------------------------------------------------------
+
+	private void drop(PendingWrite write, DropReason reason, @Nullable Throwable cause, Completions completions) {
+		write.done = true;
+		this.counters.dropped(reason);
+		this.listeners.forEach((listener) -> listener.dropped(write.priority, reason));
+		if (reason != DropReason.CAPACITY && reason != DropReason.EXPIRED && logger.isWarnEnabled()) {
+			logger.warn(LogMessage.format("Dropped %s: %s%s", write, reason,
+					(cause != null) ? " (" + cause.getMessage() + ")" : ""));
+		}
+		WriteOutcome dropped = WriteOutcome.dropped(write.write, reason, cause);
+		if (write.settlement != null) {
+			completions.add(() -> write.settlement.complete(dropped));
+		}
+		else if (write.outcome != null) {
+			completions.add(() -> write.outcome.complete(dropped));
+		}
+		else if (write.reply != null) {
+			DataAccessException error = new TransientDataAccessResourceException(write.write.command()
+					+ " was not applied: " + reason + ((cause != null) ? " (" + cause.getMessage() + ")" : ""), cause);
+			completions.add(() -> write.reply.completeExceptionally(error));
+		}
+	}
+
+	private void fail(PendingWrite write, Throwable error, Completions completions) {
+		write.done = true;
+		if (write.outcome != null) {
+			completions.add(() -> write.outcome.complete(WriteOutcome.failed(write.write, error)));
+		}
+		else {
+			completions.add(() -> write.reply.completeExceptionally(error));
+		}
+	}
+
+	@Nullable
+	private static Throwable unwrap(@Nullable Throwable error) {
+		Throwable current = error;
+		while (current instanceof java.util.concurrent.CompletionException && current.getCause() != null) {
+			current = current.getCause();
+		}
+		return current;
+	}
+
+	private Stripe stripe(String key) {
+		int hash = key.hashCode();
+		return this.stripes[(hash ^ (hash >>> 16)) & (STRIPES - 1)];
+	}
+
+	private enum Decision {
+
+		WAIT, FAIL, SUPERSEDED, DROP_LOW, DROP_DISABLED, DROP_EXHAUSTED, DROP_NOT_RETRYABLE
+
+	}
+
+	private static final class Stripe {
+
+		final Map<String, KeyState> keys = new HashMap<>();
+
+	}
+
+	private static final class KeyState {
+
+		/** Writes waiting for this key, in issue order; created on first use. */
+		@Nullable
+		ArrayDeque<PendingWrite> lane;
+
+		int inFlight;
+
+		long lastApplied;
+
+		boolean hasLane() {
+			return this.lane != null && !this.lane.isEmpty();
+		}
+
+		ArrayDeque<PendingWrite> lane() {
+			if (this.lane == null) {
+				this.lane = new ArrayDeque<>(4);
+			}
+			return this.lane;
+		}
+
+	}
+
+	/**
+	 * Futures to complete once the locks are released: callbacks run arbitrary code.
+	 */
+	private static final class Completions {
+
+		private List<Runnable> actions;
+
+		void add(Runnable action) {
+			if (this.actions == null) {
+				this.actions = new ArrayList<>(2);
+			}
+			this.actions.add(action);
+		}
+
+		void run() {
+			if (this.actions != null) {
+				this.actions.forEach(Runnable::run);
+			}
+		}
+
+	}
+
+	private static final class Counters {
+
+		private final LongAdder[] enqueued = adders(Priority.values().length);
+
+		private final LongAdder[] replayed = adders(Priority.values().length);
+
+		private final LongAdder[] dropped = adders(DropReason.values().length);
+
+		final LongAdder retries = new LongAdder();
+
+		void enqueued(Priority priority) {
+			this.enqueued[priority.ordinal()].increment();
+		}
+
+		void replayed(Priority priority) {
+			this.replayed[priority.ordinal()].increment();
+		}
+
+		void dropped(DropReason reason) {
+			this.dropped[reason.ordinal()].increment();
+		}
+
+		Map<Priority, Long> enqueued() {
+			return byPriority(this.enqueued);
+		}
+
+		Map<Priority, Long> replayed() {
+			return byPriority(this.replayed);
+		}
+
+		Map<DropReason, Long> dropped() {
+			Map<DropReason, Long> result = new EnumMap<>(DropReason.class);
+			for (DropReason reason : DropReason.values()) {
+				result.put(reason, this.dropped[reason.ordinal()].sum());
+			}
+			return result;
+		}
+
+		private static Map<Priority, Long> byPriority(LongAdder[] adders) {
+			Map<Priority, Long> result = new EnumMap<>(Priority.class);
+			for (Priority priority : Priority.values()) {
+				result.put(priority, adders[priority.ordinal()].sum());
+			}
+			return result;
+		}
+
+		private static LongAdder[] adders(int count) {
+			LongAdder[] adders = new LongAdder[count];
+			for (int i = 0; i < count; i++) {
+				adders[i] = new LongAdder();
+			}
+			return adders;
+		}
+
+	}
+
+}
