@@ -37,6 +37,8 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 
 	private final AgentState agentState = new AgentState();
 
+	private final Health health = new Health();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -67,6 +69,10 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 
 	public AgentState getAgentState() {
 		return this.agentState;
+	}
+
+	public Health getHealth() {
+		return this.health;
 	}
 
 	/**
@@ -108,6 +114,7 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 		checkDuration(prefix + "recovery.max-age", this.recovery.maxAge);
 		check(this.recovery.shutdownTimeout != null && !this.recovery.shutdownTimeout.isNegative(),
 				prefix + "recovery.shutdown-timeout", "0 or more", this.recovery.shutdownTimeout);
+		checkDuration(prefix + "health.latency-interval", this.health.latencyInterval);
 		check(this.agentState.keyPattern != null && this.agentState.keyPattern.contains(StoreFunction.ID_PLACEHOLDER),
 				prefix + "agent-state.key-pattern", "a key containing " + StoreFunction.ID_PLACEHOLDER,
 				this.agentState.keyPattern);
@@ -473,6 +480,40 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 
 		public void setKeyPattern(String keyPattern) {
 			this.keyPattern = keyPattern;
+		}
+
+	}
+
+	/**
+	 * The agentMemoryRedis health indicator (switched off with
+	 * management.health.agent-memory-redis.enabled=false).
+	 */
+	public static class Health {
+
+		/**
+		 * Whether an open circuit reports DOWN (HTTP 503) instead of CIRCUIT_OPEN.
+		 */
+		private boolean downWhenOpen;
+
+		/**
+		 * Time between two background latency probes.
+		 */
+		private Duration latencyInterval = Duration.ofSeconds(10);
+
+		public boolean isDownWhenOpen() {
+			return this.downWhenOpen;
+		}
+
+		public void setDownWhenOpen(boolean downWhenOpen) {
+			this.downWhenOpen = downWhenOpen;
+		}
+
+		public Duration getLatencyInterval() {
+			return this.latencyInterval;
+		}
+
+		public void setLatencyInterval(Duration latencyInterval) {
+			this.latencyInterval = latencyInterval;
 		}
 
 	}

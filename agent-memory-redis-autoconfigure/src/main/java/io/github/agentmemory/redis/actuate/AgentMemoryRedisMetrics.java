@@ -1,0 +1,112 @@
+package io.github.agentmemory.redis.actuate;
+
+import io.github.agentmemory.redis.command.DropReason;
+import io.github.agentmemory.redis.command.Priority;
+import io.github.agentmemory.redis.recovery.RecoveryListener;
+import io.github.agentmemory.redis.recovery.WriteSequencer;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+
+import org.springframework.lang.Nullable;
+import org.springframework.util.Assert;
+
+/**
+ * Micrometer meters of the recovery queue:
+ * <ul>
+ * <li>{@code agent.memory.redis.recovery.queue.size} (gauge, tag {@code priority});</li>
+ * <li>{@code agent.memory.redis.recovery.enqueued} and
+ * {@code agent.memory.redis.recovery.replayed} (counters, tag {@code priority});</li>
+ * <li>{@code agent.memory.redis.recovery.dropped} (counter, tags {@code priority} and
+ * {@code reason});</li>
+ * <li>{@code agent.memory.redis.retries} (counter, tag {@code priority}, {@code none} for
+ * writes issued without one).</li>
+ * </ul>
+ * The circuit breaker's own meters come from Resilience4j ({@code resilience4j.circuitbreaker.*})
+ * and the command latencies from Lettuce ({@code lettuce.command.*}).
+ *
+ * @author agent-memory-redis
+ */
+public class AgentMemoryRedisMetrics implements MeterBinder, RecoveryListener {
+
+	private static final String PREFIX = "agent.memory.redis.";
+
+	private final WriteSequencer sequencer;
+
+	@Nullable
+	private volatile MeterRegistry registry;
+
+	/**
+	 * Create the meters' binder; it listens to the sequencer once bound.
+	 * @param sequencer the write sequencer holding the recovery queue
+	 */
+	public AgentMemoryRedisMetrics(WriteSequencer sequencer) {
+		Assert.notNull(sequencer, "'sequencer' must not be null");
+		this.sequencer = sequencer;
+	}
+
+	@Override
+	public void bindTo(MeterRegistry registry) {
+		for (Priority priority : Priority.values()) {
+			Gauge.builder(PREFIX + "recovery.queue.size", this.sequencer,
+					(sequencer) -> sequencer.stats().size().get(priority))
+				.tag("priority", priority.name())
+				.description("Writes waiting in the recovery queue")
+				.register(registry);
+			counter(registry, "recovery.enqueued", priority).increment(0);
+			counter(registry, "recovery.replayed", priority).increment(0);
+		}
+		boolean first = this.registry == null;
+		this.registry = registry;
+		if (first) {
+			this.sequencer.addListener(this);
+		}
+	}
+
+	@Override
+	public void enqueued(Priority priority) {
+		MeterRegistry registry = this.registry;
+		if (registry != null) {
+			counter(registry, "recovery.enqueued", priority).increment();
+		}
+	}
+
+	@Override
+	public void replayed(Priority priority) {
+		MeterRegistry registry = this.registry;
+		if (registry != null) {
+			counter(registry, "recovery.replayed", priority).increment();
+		}
+	}
+
+	@Override
+	public void dropped(Priority priority, DropReason reason) {
+		MeterRegistry registry = this.registry;
+		if (registry != null) {
+			Counter.builder(PREFIX + "recovery.dropped")
+				.tag("priority", priority.name())
+				.tag("reason", reason.name())
+				.description("Writes given up")
+				.register(registry)
+				.increment();
+		}
+	}
+
+	@Override
+	public void retried(@Nullable Priority priority) {
+		MeterRegistry registry = this.registry;
+		if (registry != null) {
+			Counter.builder(PREFIX + "retries")
+				.tag("priority", (priority != null) ? priority.name() : "none")
+				.description("Writes tried again after a failure")
+				.register(registry)
+				.increment();
+		}
+	}
+
+	private static Counter counter(MeterRegistry registry, String name, Priority priority) {
+		return Counter.builder(PREFIX + name).tag("priority", priority.name()).register(registry);
+	}
+
+}

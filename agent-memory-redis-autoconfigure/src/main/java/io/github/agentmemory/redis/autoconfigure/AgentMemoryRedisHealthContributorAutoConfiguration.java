@@ -1,0 +1,47 @@
+package io.github.agentmemory.redis.autoconfigure;
+
+import io.github.agentmemory.redis.AsyncResilientRedisTemplate;
+import io.github.agentmemory.redis.actuate.AgentMemoryRedisHealthIndicator;
+import io.github.agentmemory.redis.actuate.LatencyMonitor;
+import io.github.agentmemory.redis.resilience.ResilienceScheduler;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.autoconfigure.health.ConditionalOnEnabledHealthIndicator;
+import org.springframework.boot.actuate.health.HealthIndicator;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration
+ * Auto-configuration} of the {@code agentMemoryRedis} health indicator and its background
+ * latency probe. Switched off with
+ * {@code management.health.agent-memory-redis.enabled=false}.
+ *
+ * @author agent-memory-redis
+ */
+@AutoConfiguration(after = AgentMemoryRedisAutoConfiguration.class)
+@ConditionalOnClass(HealthIndicator.class)
+@ConditionalOnBean(AsyncResilientRedisTemplate.class)
+@ConditionalOnEnabledHealthIndicator("agent-memory-redis")
+public class AgentMemoryRedisHealthContributorAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	LatencyMonitor agentMemoryRedisLatencyMonitor(AsyncResilientRedisTemplate template,
+			ObjectProvider<ResilienceScheduler> scheduler, AgentMemoryRedisProperties properties) {
+		return new LatencyMonitor(template, scheduler.getObject().getExecutor(),
+				properties.getHealth().getLatencyInterval());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean(name = "agentMemoryRedisHealthIndicator")
+	AgentMemoryRedisHealthIndicator agentMemoryRedisHealthIndicator(AsyncResilientRedisTemplate template,
+			ObjectProvider<LatencyMonitor> latencyMonitor, AgentMemoryRedisProperties properties) {
+		return new AgentMemoryRedisHealthIndicator(template, latencyMonitor.getIfAvailable(),
+				properties.getHealth().isDownWhenOpen());
+	}
+
+}

@@ -1,0 +1,31 @@
+package io.github.agentmemory.redis.autoconfigure;
+
+import io.github.agentmemory.redis.AsyncResilientRedisTemplate;
+import io.github.agentmemory.redis.actuate.AgentMemoryRedisMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration
+ * Auto-configuration} of the recovery queue's Micrometer meters.
+ *
+ * @author agent-memory-redis
+ */
+@AutoConfiguration(after = AgentMemoryRedisAutoConfiguration.class,
+		afterName = "org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration")
+@ConditionalOnClass(MeterRegistry.class)
+@ConditionalOnBean({ AsyncResilientRedisTemplate.class, MeterRegistry.class })
+public class AgentMemoryRedisMetricsAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	AgentMemoryRedisMetrics agentMemoryRedisMetrics(AsyncResilientRedisTemplate template) {
+		return new AgentMemoryRedisMetrics(template.getWriteSequencer());
+	}
+
+}

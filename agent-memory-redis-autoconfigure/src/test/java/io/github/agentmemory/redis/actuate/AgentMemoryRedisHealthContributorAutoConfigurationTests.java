@@ -1,0 +1,140 @@
+package io.github.agentmemory.redis.actuate;
+
+import io.github.agentmemory.redis.AsyncResilientRedisTemplate;
+import io.github.agentmemory.redis.autoconfigure.AgentMemoryRedisHealthContributorAutoConfiguration;
+import io.github.agentmemory.redis.autoconfigure.AgentMemoryRedisMetricsAutoConfiguration;
+import io.github.agentmemory.redis.test.TemplateContexts;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.actuate.health.Health;
+import org.springframework.boot.actuate.health.HealthIndicator;
+import org.springframework.boot.actuate.health.Status;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tests for {@link AgentMemoryRedisHealthContributorAutoConfiguration} and
+ * {@link AgentMemoryRedisMetricsAutoConfiguration}.
+ */
+class AgentMemoryRedisHealthContributorAutoConfigurationTests {
+
+	private final ApplicationContextRunner contextRunner = TemplateContexts.runner()
+		.withPropertyValues("spring.data.redis.port=1", "agent-memory.redis.health.latency-interval=1h")
+		.withConfiguration(AutoConfigurations.of(AgentMemoryRedisHealthContributorAutoConfiguration.class,
+				AgentMemoryRedisMetricsAutoConfiguration.class));
+
+	@Test
+	void runShouldCreateIndicatorAndLatencyMonitor() {
+		this.contextRunner.run((context) -> assertThat(context).hasSingleBean(AgentMemoryRedisHealthIndicator.class)
+			.hasBean("agentMemoryRedisHealthIndicator")
+			.hasSingleBean(LatencyMonitor.class));
+	}
+
+	@Test
+	void runWhenDisabledShouldNotCreateIndicator() {
+		this.contextRunner.withPropertyValues("management.health.agent-memory-redis.enabled=false")
+			.run((context) -> assertThat(context).doesNotHaveBean(AgentMemoryRedisHealthIndicator.class)
+				.doesNotHaveBean(LatencyMonitor.class));
+	}
+
+	@Test
+	void runWhenAllDefaultIndicatorsAreDisabledShouldNotCreateIndicator() {
+		this.contextRunner.withPropertyValues("management.health.defaults.enabled=false")
+			.run((context) -> assertThat(context).doesNotHaveBean(AgentMemoryRedisHealthIndicator.class));
+	}
+
+	@Test
+	void runWithoutActuatorShouldNotCreateIndicator() {
+		this.contextRunner.withClassLoader(new FilteredClassLoader(HealthIndicator.class))
+			.run((context) -> assertThat(context).hasNotFailed()
+				.hasSingleBean(AsyncResilientRedisTemplate.class)
+				.doesNotHaveBean(AgentMemoryRedisHealthIndicator.class));
+	}
+
+	@Test
+	void runWithoutTemplateShouldNotCreateIndicator() {
+		this.contextRunner.withPropertyValues("agent-memory.redis.enabled=false")
+			.run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(AgentMemoryRedisHealthIndicator.class));
+	}
+
+	@Test
+	void runWithCustomIndicatorShouldBackOff() {
+		this.contextRunner
+			.withBean("agentMemoryRedisHealthIndicator", HealthIndicator.class,
+					() -> () -> Health.up().withDetail("custom", true).build())
+			.run((context) -> {
+				assertThat(context).doesNotHaveBean(AgentMemoryRedisHealthIndicator.class);
+				assertThat(context.getBean("agentMemoryRedisHealthIndicator", HealthIndicator.class).health()
+					.getDetails()).containsEntry("custom", true);
+			});
+	}
+
+	@Test
+	void closedCircuitIsUpWithQueueAndBreakerDetails() {
+		this.contextRunner.run((context) -> {
+			Health health = context.getBean(AgentMemoryRedisHealthIndicator.class).health();
+			assertThat(health.getStatus()).isEqualTo(Status.UP);
+			assertThat(health.getDetails()).containsEntry("state", io.github.resilience4j.circuitbreaker.CircuitBreaker.State.CLOSED)
+				.containsKeys("failureRate", "notPermittedCalls", "recoveryQueue", "dropped", "latency");
+		});
+	}
+
+	@Test
+	void openCircuitIsVisibleButNotDownByDefault() {
+		this.contextRunner.run((context) -> {
+			context.getBean(AsyncResilientRedisTemplate.class).getExecutor().getCircuitBreaker().transitionToOpenState();
+			Health health = context.getBean(AgentMemoryRedisHealthIndicator.class).health();
+			assertThat(health.getStatus()).isEqualTo(AgentMemoryRedisHealthIndicator.CIRCUIT_OPEN);
+		});
+	}
+
+	@Test
+	void openCircuitIsDownWhenConfigured() {
+		this.contextRunner.withPropertyValues("agent-memory.redis.health.down-when-open=true").run((context) -> {
+			context.getBean(AsyncResilientRedisTemplate.class).getExecutor().getCircuitBreaker().transitionToOpenState();
+			assertThat(context.getBean(AgentMemoryRedisHealthIndicator.class).health().getStatus())
+				.isEqualTo(Status.DOWN);
+		});
+	}
+
+	@Test
+	void halfOpenCircuitIsReportedAsSuch() {
+		this.contextRunner.run((context) -> {
+			var breaker = context.getBean(AsyncResilientRedisTemplate.class).getExecutor().getCircuitBreaker();
+			breaker.transitionToOpenState();
+			breaker.transitionToHalfOpenState();
+			assertThat(context.getBean(AgentMemoryRedisHealthIndicator.class).health().getStatus())
+				.isEqualTo(AgentMemoryRedisHealthIndicator.CIRCUIT_HALF_OPEN);
+		});
+	}
+
+	@Test
+	void runWithMeterRegistryShouldRegisterQueueMeters() {
+		this.contextRunner.withBean(MeterRegistry.class, SimpleMeterRegistry::new).run((context) -> {
+			assertThat(context).hasSingleBean(AgentMemoryRedisMetrics.class);
+			MeterRegistry registry = context.getBean(MeterRegistry.class);
+			context.getBean(AgentMemoryRedisMetrics.class).bindTo(registry);
+			assertThat(registry.get("agent.memory.redis.recovery.queue.size").tag("priority", "HIGH").gauge().value())
+				.isZero();
+			assertThat(registry.get("agent.memory.redis.recovery.enqueued").tag("priority", "NORMAL").counter().count())
+				.isZero();
+		});
+	}
+
+	@Test
+	void runWithoutMeterRegistryShouldNotCreateMetrics() {
+		this.contextRunner.run((context) -> assertThat(context).doesNotHaveBean(AgentMemoryRedisMetrics.class));
+	}
+
+	@Test
+	void runWithoutMicrometerShouldNotCreateMetrics() {
+		this.contextRunner.withClassLoader(new FilteredClassLoader(MeterRegistry.class))
+			.run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(AgentMemoryRedisMetrics.class));
+	}
+
+}
