@@ -98,7 +98,7 @@ class AgentController {
 			.filter((write) -> write.cause() != null)
 			.map((write) -> ((write.dropReason() != null) ? write.dropReason() + ": " : "") + write.cause().getMessage())
 			.findFirst()
-			.orElse(null);
+			.orElse((status == WriteOutcome.Status.QUEUED) ? "waits behind earlier writes to the same key" : null);
 		HttpStatus http = switch (status) {
 			case APPLIED -> HttpStatus.OK;
 			case QUEUED -> HttpStatus.ACCEPTED;
