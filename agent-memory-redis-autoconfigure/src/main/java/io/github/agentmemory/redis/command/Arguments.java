@@ -52,10 +52,10 @@ public final class Arguments {
 	 */
 	public static String text(String value, String name) {
 		if (value == null) {
-			throw new IllegalArgumentException("'" + name + "' must not be null");
+			throw new IllegalArgumentException(quote(name) + " must not be null");
 		}
 		if (value.isEmpty()) {
-			throw new IllegalArgumentException("'" + name + "' must not be empty");
+			throw new IllegalArgumentException(quote(name) + " must not be empty");
 		}
 		checkSize(value, name);
 		return value;
@@ -69,7 +69,7 @@ public final class Arguments {
 	 */
 	public static String value(String value, String name) {
 		if (value == null) {
-			throw new IllegalArgumentException("'" + name + "' must not be null");
+			throw new IllegalArgumentException(quote(name) + " must not be null");
 		}
 		checkSize(value, name);
 		return value;
@@ -138,7 +138,7 @@ public final class Arguments {
 	 */
 	public static double score(double score, String name) {
 		if (!Double.isFinite(score)) {
-			throw new IllegalArgumentException("'" + name + "' must be a finite number, was " + score);
+			throw new IllegalArgumentException(quote(name) + " must be a finite number, was " + score);
 		}
 		return score;
 	}
@@ -151,7 +151,7 @@ public final class Arguments {
 	 */
 	public static double bound(double bound, String name) {
 		if (Double.isNaN(bound)) {
-			throw new IllegalArgumentException("'" + name + "' must not be NaN");
+			throw new IllegalArgumentException(quote(name) + " must not be NaN");
 		}
 		return bound;
 	}
@@ -164,10 +164,10 @@ public final class Arguments {
 	 */
 	public static Duration positive(Duration duration, String name) {
 		if (duration == null) {
-			throw new IllegalArgumentException("'" + name + "' must not be null");
+			throw new IllegalArgumentException(quote(name) + " must not be null");
 		}
 		if (duration.toMillis() <= 0) {
-			throw new IllegalArgumentException("'" + name + "' must be at least 1ms, was " + duration);
+			throw new IllegalArgumentException(quote(name) + " must be at least 1ms, was " + duration);
 		}
 		return duration;
 	}
@@ -181,17 +181,21 @@ public final class Arguments {
 	 */
 	public static <T> T notNull(T value, String name) {
 		if (value == null) {
-			throw new IllegalArgumentException("'" + name + "' must not be null");
+			throw new IllegalArgumentException(quote(name) + " must not be null");
 		}
 		return value;
 	}
 
+	private static String quote(String name) {
+		return (name.indexOf('\'') >= 0) ? name : "'" + name + "'";
+	}
+
 	private static void notEmpty(Collection<?> values, String name) {
 		if (values == null) {
-			throw new IllegalArgumentException("'" + name + "' must not be null");
+			throw new IllegalArgumentException(quote(name) + " must not be null");
 		}
 		if (values.isEmpty()) {
-			throw new IllegalArgumentException("'" + name + "' must not be empty");
+			throw new IllegalArgumentException(quote(name) + " must not be empty");
 		}
 	}
 
@@ -199,7 +203,7 @@ public final class Arguments {
 		// A UTF-16 char takes at most 3 UTF-8 bytes; only measure when that could exceed the limit
 		if ((long) value.length() * 3 > MAX_BULK_BYTES
 				&& value.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_BULK_BYTES) {
-			throw new IllegalArgumentException("'" + name + "' is larger than Redis accepts (proto-max-bulk-len, "
+			throw new IllegalArgumentException(quote(name) + " is larger than Redis accepts (proto-max-bulk-len, "
 					+ MAX_BULK_BYTES + " bytes)");
 		}
 	}

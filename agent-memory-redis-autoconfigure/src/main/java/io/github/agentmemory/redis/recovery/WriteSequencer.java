@@ -94,6 +94,8 @@ public class WriteSequencer {
 
 	private final List<RecoveryListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
+	private final DropLog dropLog;
+
 	/**
 	 * Create a new sequencer.
 	 * @param sender sends one write through the circuit breaker, without retries
@@ -123,6 +125,7 @@ public class WriteSequencer {
 		this.settings = settings;
 		this.nanoTime = nanoTime;
 		this.index = new PriorityIndex(settings.capacity());
+		this.dropLog = new DropLog(nanoTime, settings.capacity());
 		for (int i = 0; i < STRIPES; i++) {
 			this.stripes[i] = new Stripe();
 		}
@@ -542,8 +545,6 @@ public class WriteSequencer {
 	}
 
 	private void evict(PendingWrite evicted, Completions completions) {
-		logger.warn(LogMessage.format("Recovery queue is full (capacity %d): dropped %s", this.settings.capacity(),
-				evicted));
 		drop(evicted, DropReason.CAPACITY, evicted.lastError, completions);
 		String key = evicted.key();
 		// its lane may belong to another stripe: remove it there, never under this lock
@@ -616,9 +617,8 @@ public class WriteSequencer {
 		write.done = true;
 		this.counters.dropped(reason);
 		this.listeners.forEach((listener) -> listener.dropped(write.priority, reason));
-		if (reason != DropReason.CAPACITY && reason != DropReason.EXPIRED && logger.isWarnEnabled()) {
-			logger.warn(LogMessage.format("Dropped %s: %s%s", write, reason,
-					(cause != null) ? " (" + cause.getMessage() + ")" : ""));
+		if (reason != DropReason.EXPIRED && reason != DropReason.SHUTDOWN) {
+			this.dropLog.dropped(write, reason, cause);
 		}
 		WriteOutcome dropped = WriteOutcome.dropped(write.write, reason, cause);
 		if (write.settlement != null) {
@@ -661,6 +661,50 @@ public class WriteSequencer {
 	private enum Decision {
 
 		WAIT, FAIL, SUPERSEDED, DROP_LOW, DROP_DISABLED, DROP_EXHAUSTED, DROP_NOT_RETRYABLE
+
+	}
+
+	/**
+	 * Logs a dropped write at most every ten seconds, with the number of drops since the
+	 * last line, so that an outage under load does not flood the log (every drop is
+	 * counted in the metrics).
+	 */
+	private static final class DropLog {
+
+		private static final long INTERVAL = TimeUnit.SECONDS.toNanos(10);
+
+		private final LongSupplier nanoTime;
+
+		private final int capacity;
+
+		private final AtomicLong lastLogged;
+
+		private final LongAdder unlogged = new LongAdder();
+
+		DropLog(LongSupplier nanoTime, int capacity) {
+			this.nanoTime = nanoTime;
+			this.capacity = capacity;
+			this.lastLogged = new AtomicLong(nanoTime.getAsLong() - INTERVAL);
+		}
+
+		void dropped(PendingWrite write, DropReason reason, @Nullable Throwable cause) {
+			long now = this.nanoTime.getAsLong();
+			long last = this.lastLogged.get();
+			if (now - last < INTERVAL || !this.lastLogged.compareAndSet(last, now) || !logger.isWarnEnabled()) {
+				this.unlogged.increment();
+				return;
+			}
+			long more = this.unlogged.sumThenReset();
+			String why = switch (reason) {
+				case CAPACITY -> "the recovery queue is full (capacity " + this.capacity + ")";
+				case LOW_PRIORITY -> "LOW priority writes are not retried";
+				default -> reason.name();
+			};
+			logger.warn(LogMessage.format("Dropped %s: %s%s%s", write, why,
+					(cause != null) ? " (" + cause.getMessage() + ")" : "",
+					(more > 0) ? "; " + more + " more writes dropped since the last such line"
+							+ " (see agent.memory.redis.recovery.dropped)" : ""));
+		}
 
 	}
 

@@ -171,6 +171,41 @@ class AgentMemoryRedisAutoConfigurationTests {
 	}
 
 	@Test
+	void runWithZeroCapacityShouldFailNamingTheProperty() {
+		this.contextRunner.withPropertyValues("agent-memory.redis.recovery.capacity=0")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessage("agent-memory.redis.recovery.capacity must be at least 1, was 0"));
+	}
+
+	@Test
+	void runWithNegativeFailureThresholdShouldFailNamingTheProperty() {
+		this.contextRunner.withPropertyValues("agent-memory.redis.circuit-breaker.failure-threshold=-3")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessage("agent-memory.redis.circuit-breaker.failure-threshold must be at least 1, was -3"));
+	}
+
+	@Test
+	void runWithKeyPatternWithoutIdShouldFail() {
+		this.contextRunner.withPropertyValues("agent-memory.redis.agent-state.key-pattern=agents")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("agent-memory.redis.agent-state.key-pattern must be a key containing {id}"));
+	}
+
+	@Test
+	void runWithUnknownDurationShouldFailNamingTheProperty() {
+		this.contextRunner.withPropertyValues("agent-memory.redis.recovery.poll-interval=soon")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.hasStackTraceContaining("agent-memory.redis.recovery.poll-interval"));
+	}
+
+	@Test
 	void runWithInitialIntervalAboveMaxIntervalShouldFailNamingBothProperties() {
 		this.contextRunner
 			.withPropertyValues("agent-memory.redis.retry.initial-interval=1m", "agent-memory.redis.retry.max-interval=30s")

@@ -1,0 +1,176 @@
+package io.github.agentmemory.redis;
+
+import java.time.Duration;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.github.agentmemory.redis.command.Priority;
+import io.github.agentmemory.redis.command.RedisWrite;
+import io.github.agentmemory.redis.command.SetOptions;
+import io.github.agentmemory.redis.command.StoreFunction;
+import io.github.agentmemory.redis.command.WriteOutcome;
+import io.github.agentmemory.redis.command.ZAddOptions;
+import io.github.agentmemory.redis.test.RedisServerExtension;
+import io.github.agentmemory.redis.test.TemplateContexts;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
+import org.springframework.dao.InvalidDataAccessApiUsageException;
+import org.springframework.data.redis.RedisSystemException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Caller mistakes get a clear exception at once: nothing is sent or half-written, the
+ * circuit breaker does not count them and the recovery queue never sees them.
+ */
+class BadInputIntegrationTests {
+
+	@RegisterExtension
+	static final RedisServerExtension redis = new RedisServerExtension();
+
+	@Test
+	void badArgumentsFailAtOnceWithoutReachingRedis() {
+		TemplateContexts.runner(redis).run((context) -> {
+			AsyncResilientRedisTemplate template = template(context);
+			Map<String, String> nullValue = new HashMap<>();
+			nullValue.put("ok", "1");
+			nullValue.put("bad", null);
+			Map<String, Double> nanScore = new HashMap<>();
+			nanScore.put("a", 1.0);
+			nanScore.put("b", Double.NaN);
+			rejects(() -> template.get(null), "'key' must not be null");
+			rejects(() -> template.get(""), "'key' must not be empty");
+			rejects(() -> template.set("k", null), "'value' must not be null");
+			rejects(() -> template.set(null, "v"), "'key' must not be null");
+			rejects(() -> template.set("k", "v", SetOptions.builder().ttl(Duration.ZERO).build()),
+					"'ttl' must be at least 1ms");
+			rejects(() -> template.set("k", "v", SetOptions.ttl(Duration.ofSeconds(-1))), "'ttl' must be at least 1ms");
+			rejects(() -> template.expire("k", Duration.ofMillis(-5)), "'ttl' must be at least 1ms");
+			rejects(() -> template.expire("k", null), "'ttl' must not be null");
+			rejects(() -> template.delete(), "'keys' must not be empty");
+			rejects(() -> template.delete("a", ""), "'key' must not be empty");
+			rejects(() -> template.exists((String[]) null), "'keys' must not be null");
+			rejects(() -> template.hset("h", "", "v"), "'field' must not be empty");
+			rejects(() -> template.hset("h", null, "v"), "'field' must not be null");
+			rejects(() -> template.hget("h", null), "'field' must not be null");
+			rejects(() -> template.hsetAll("h", Collections.emptyMap()), "'fields' must not be empty");
+			rejects(() -> template.hsetAll("h", null), "'fields' must not be null");
+			rejects(() -> template.hsetAll("h", nullValue), "value of field 'bad' must not be null");
+			rejects(() -> template.hdel("h"), "'fields' must not be empty");
+			rejects(() -> template.zadd("z", Collections.emptyMap()), "'members' must not be empty");
+			rejects(() -> template.zadd("z", nanScore), "score of member 'b' must be a finite number, was NaN");
+			rejects(() -> template.zadd("z", Map.of("a", Double.POSITIVE_INFINITY)), "must be a finite number");
+			rejects(() -> template.zadd("z", Map.of("a", 1.0), ZAddOptions.builder().increment().build()),
+					"use zaddIncr");
+			rejects(() -> template.zaddIncr("z", "a", Double.NaN, ZAddOptions.none()), "'increment' must be a finite");
+			rejects(() -> template.zrangeByScore("z", Double.NaN, 1), "'min' must not be NaN");
+			rejects(() -> template.zrangeByScore("z", 0, 1, -1, 10), "'offset' must not be negative");
+			rejects(() -> template.zrangeByScore("z", 0, 1, 0, 0), "'count' must be at least 1");
+			rejects(() -> template.zrem("z"), "'members' must not be empty");
+			rejects(() -> template.scan("", 10), "'match' must not be empty");
+			rejects(() -> template.scan("*", 0), "'count' must be at least 1");
+			rejects(() -> template.write(null, Priority.HIGH), "'write' must not be null");
+			rejects(() -> template.write(RedisWrite.set("k", "v"), null), "'priority' must not be null");
+			rejects(() -> template.storeAgentState("", Map.of("a", "b"), Priority.NORMAL), "'agentId' must not be empty");
+			rejects(() -> template.storeAgentState("7", Map.of(), Priority.NORMAL), "'fields' must not be empty");
+			rejects(() -> template.storeWithRetry("7", Map.of("a", "b"), (id, state) -> List.of(), Priority.HIGH),
+					"returned no write");
+			rejects(() -> template.execute("", true, (commands) -> commands.ping()), "'command' must not be empty");
+			rejects(() -> RedisWrite.zadd("z", Map.of("a", 1.0, "b", 2.0), ZAddOptions.builder().increment().build()),
+					"ZADD INCR takes exactly one member");
+			rejects(() -> ZAddOptions.builder().onlyNew().onlyExisting().build(), "exclude each other");
+			rejects(() -> StoreFunction.hash("agent:state"), "must contain {id}");
+
+			assertThat(redis.admin().dbsize()).as("nothing written").isZero();
+			assertThat(commandCalls()).as("nothing sent").isZero();
+			CircuitBreaker.Metrics breaker = template.getExecutor().getCircuitBreaker().getMetrics();
+			assertThat(breaker.getNumberOfBufferedCalls()).as("calls the breaker saw").isZero();
+			assertThat(template.recoveryStats().totalSize()).isZero();
+			assertThat(template.recoveryStats().enqueued().values()).allMatch((count) -> count == 0);
+		});
+	}
+
+	@Test
+	void hashWithOneBadFieldIsNotHalfWritten() {
+		TemplateContexts.runner(redis).run((context) -> {
+			Map<String, String> fields = new java.util.LinkedHashMap<>();
+			fields.put("first", "1");
+			fields.put("", "2");
+			assertThatIllegalArgumentException().isThrownBy(() -> template(context).hsetAll("h", fields));
+			assertThat(redis.admin().exists("h")).isZero();
+		});
+	}
+
+	@Test
+	void wrongTypeIsReportedNotRetriedNotQueuedAndDoesNotTripTheBreaker() {
+		TemplateContexts.runner(redis).run((context) -> {
+			AsyncResilientRedisTemplate template = template(context);
+			redis.admin().set("string", "v");
+			assertThatThrownBy(() -> template.hset("string", "f", "v").join()).cause()
+				.isInstanceOf(InvalidDataAccessApiUsageException.class)
+				.hasMessageContaining("WRONGTYPE");
+			for (Priority priority : Priority.values()) {
+				WriteOutcome outcome = template.write(RedisWrite.hset("string", Map.of("f", "v")), priority).join();
+				assertThat(outcome.status()).as(priority.name()).isEqualTo(WriteOutcome.Status.FAILED);
+				assertThat(outcome.cause()).isInstanceOf(InvalidDataAccessApiUsageException.class);
+			}
+			assertThat(template.recoveryStats().totalSize()).isZero();
+			assertThat(template.recoveryStats().retries()).isZero();
+			assertThat(template.getExecutor().getCircuitBreaker().getMetrics().getNumberOfFailedCalls()).isZero();
+			assertThat(template.getExecutor().getCircuitBreaker().getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+			assertThat(redis.admin().get("string")).isEqualTo("v");
+		});
+	}
+
+	@Test
+	void valueBeyondTheServersBulkLimitIsAPermanentError() {
+		TemplateContexts.runner(redis).run((context) -> {
+			AsyncResilientRedisTemplate template = template(context);
+			redis.admin().configSet("proto-max-bulk-len", Integer.toString(1024 * 1024));
+			try {
+				String big = "x".repeat(2 * 1024 * 1024);
+				WriteOutcome outcome = template.write(RedisWrite.set("big", big), Priority.HIGH).join();
+				assertThat(outcome.status()).isEqualTo(WriteOutcome.Status.FAILED);
+				assertThat(outcome.cause()).isInstanceOf(RedisSystemException.class)
+					.hasMessageContaining("bulk length");
+				assertThat(template.recoveryStats().totalSize()).as("not queued").isZero();
+				org.awaitility.Awaitility.await()
+					.atMost(Duration.ofSeconds(10))
+					.ignoreExceptions()
+					.until(() -> template.set("small", "ok").join());
+				assertThat(redis.admin().exists("big")).isZero();
+			}
+			finally {
+				redis.admin().configSet("proto-max-bulk-len", Integer.toString(512 * 1024 * 1024));
+			}
+		});
+	}
+
+	private static void rejects(ThrowingCallable call, String message) {
+		assertThatIllegalArgumentException().isThrownBy(call).withMessageContaining(message);
+	}
+
+	private static long commandCalls() {
+		return redis.admin()
+			.info("commandstats")
+			.lines()
+			.filter((line) -> line.startsWith("cmdstat_") && !line.startsWith("cmdstat_info")
+					&& !line.startsWith("cmdstat_flushall") && !line.startsWith("cmdstat_config")
+					&& !line.startsWith("cmdstat_dbsize") && !line.startsWith("cmdstat_hello"))
+			.count();
+	}
+
+	private static AsyncResilientRedisTemplate template(AssertableApplicationContext context) {
+		assertThat(context).hasNotFailed();
+		return context.getBean(AsyncResilientRedisTemplate.class);
+	}
+
+}
