@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import io.github.agentmemory.redis.command.Priority;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -57,6 +58,8 @@ public class RecoveryProcessor implements SmartLifecycle {
 
 	private int failedRounds;
 
+	private boolean listening;
+
 	private ScheduledFuture<?> nextRound;
 
 	/**
@@ -79,7 +82,23 @@ public class RecoveryProcessor implements SmartLifecycle {
 	public synchronized void start() {
 		if (!this.running) {
 			this.running = true;
+			if (!this.listening) {
+				// do not wait for the backoff once calls go through again
+				this.sequencer.getCircuitBreaker().getEventPublisher().onStateTransition((event) -> {
+					if (event.getStateTransition().getToState() == CircuitBreaker.State.CLOSED) {
+						roundNow();
+					}
+				});
+				this.listening = true;
+			}
 			scheduleRound(this.settings.pollInterval());
+		}
+	}
+
+	private synchronized void roundNow() {
+		if (this.running && this.failedRounds > 0 && this.nextRound != null && this.nextRound.cancel(false)) {
+			this.failedRounds = 0;
+			scheduleRound(Duration.ZERO);
 		}
 	}
 

@@ -132,6 +132,14 @@ public class WriteSequencer {
 	}
 
 	/**
+	 * The circuit breaker writes go through.
+	 * @return the circuit breaker
+	 */
+	CircuitBreaker getCircuitBreaker() {
+		return this.circuitBreaker;
+	}
+
+	/**
 	 * Register a listener, for metrics.
 	 * @param listener the listener
 	 */
@@ -463,8 +471,9 @@ public class WriteSequencer {
 	/**
 	 * Send the writes waiting for a key, one after the other, while they succeed.
 	 * @param key the key
-	 * @return completes with {@code true} when the lane is empty or was left without a
-	 * failure, {@code false} when a write failed or the head could not be sent yet
+	 * @return completes with {@code false} when a write failed, {@code true} otherwise
+	 * (the lane is empty, or its head must wait: another write to the key is in flight,
+	 * or a retry's backoff is not over)
 	 */
 	CompletableFuture<Boolean> drainLane(String key) {
 		Stripe stripe = stripe(key);
@@ -484,7 +493,7 @@ public class WriteSequencer {
 				return CompletableFuture.completedFuture(true);
 			}
 			if (state.inFlight > 0 || head.notBeforeNanos - this.nanoTime.getAsLong() > 0) {
-				return CompletableFuture.completedFuture(false);
+				return CompletableFuture.completedFuture(true);
 			}
 			state.inFlight++;
 			head.sending = true;

@@ -86,25 +86,6 @@ public class ResilientCommandExecutor {
 	}
 
 	/**
-	 * Run a call through the circuit breaker with its own retry policy (retried even if
-	 * the command is not idempotent: the caller asked for it).
-	 * @param <T> the result type
-	 * @param command the command name, for messages and logs
-	 * @param policy the retry policy of this call
-	 * @param call starts one attempt
-	 * @return the result, or a {@link DataAccessException}
-	 */
-	public <T> CompletableFuture<T> execute(String command, RetryPolicy policy,
-			Supplier<? extends CompletionStage<T>> call) {
-		Assert.notNull(policy, "'policy' must not be null");
-		Retry retry = (policy.getMaxAttempts() > 0)
-				? Retry.of(this.retry.getName() + "-" + command.toLowerCase(java.util.Locale.ROOT),
-						policy.toRetryConfig())
-				: null;
-		return run(command, retry, call);
-	}
-
-	/**
 	 * Run a call without the circuit breaker and without retries, only translating its
 	 * errors. Meant for probes (latency) that must neither trip nor wait for the breaker.
 	 * @param <T> the result type
