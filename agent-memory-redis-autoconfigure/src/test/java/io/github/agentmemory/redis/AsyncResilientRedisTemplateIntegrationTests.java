@@ -172,7 +172,7 @@ class AsyncResilientRedisTemplateIntegrationTests {
 			redis.admin().set("other", "v");
 			List<String> keys = template.scan("agent:*", 10).collectList().block(Duration.ofSeconds(30));
 			assertThat(keys).hasSize(500).doesNotHaveDuplicates().allMatch((key) -> key.startsWith("agent:"));
-			long scanCalls = commandCalls("scan");
+			long scanCalls = redis.commandCalls("scan");
 			assertThat(scanCalls).as("SCAN pages").isGreaterThan(10);
 			assertThat(template.scan("nothing:*", 100).collectList().block(Duration.ofSeconds(10))).isEmpty();
 		});
@@ -187,7 +187,7 @@ class AsyncResilientRedisTemplateIntegrationTests {
 			}
 			Set<String> firstFew = new HashSet<>(template.scan("agent:*", 10).take(5).collectList().block());
 			assertThat(firstFew).hasSize(5);
-			assertThat(commandCalls("scan")).as("SCAN pages for 5 keys").isLessThan(10);
+			assertThat(redis.commandCalls("scan")).as("SCAN pages for 5 keys").isLessThan(10);
 		});
 	}
 
@@ -226,16 +226,6 @@ class AsyncResilientRedisTemplateIntegrationTests {
 		});
 	}
 
-	static long commandCalls(String command) {
-		String stats = redis.admin().info("commandstats");
-		for (String line : stats.split("\r?\n")) {
-			if (line.startsWith("cmdstat_" + command + ":")) {
-				String calls = line.substring(line.indexOf("calls=") + 6);
-				return Long.parseLong(calls.substring(0, calls.indexOf(',')));
-			}
-		}
-		return 0;
-	}
 
 	static AsyncResilientRedisTemplate template(AssertableApplicationContext context) {
 		assertThat(context).hasNotFailed();

@@ -4,7 +4,6 @@ import java.time.Duration;
 
 import io.github.agentmemory.redis.command.StoreFunction;
 import io.github.agentmemory.redis.recovery.RecoverySettings;
-import io.github.agentmemory.redis.resilience.RedisCircuitBreakers;
 import io.github.agentmemory.redis.resilience.RetryPolicy;
 
 import org.springframework.beans.factory.InitializingBean;
@@ -137,17 +136,17 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 		/**
 		 * Number of consecutive failed calls that open the circuit.
 		 */
-		private int failureThreshold = RedisCircuitBreakers.DEFAULT_FAILURE_THRESHOLD;
+		private int failureThreshold = 3;
 
 		/**
 		 * Time the circuit stays open before probe calls are let through.
 		 */
-		private Duration waitDurationInOpenState = RedisCircuitBreakers.DEFAULT_WAIT_DURATION_IN_OPEN_STATE;
+		private Duration waitDurationInOpenState = Duration.ofSeconds(300);
 
 		/**
 		 * Number of probe calls let through once the circuit is half-open.
 		 */
-		private int permittedCallsInHalfOpenState = RedisCircuitBreakers.DEFAULT_PERMITTED_CALLS_IN_HALF_OPEN_STATE;
+		private int permittedCallsInHalfOpenState = 1;
 
 		public int getFailureThreshold() {
 			return this.failureThreshold;
@@ -183,27 +182,27 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 		/**
 		 * Number of retries after the first failed attempt; 0 disables retrying.
 		 */
-		private int maxAttempts = RetryPolicy.DEFAULT_MAX_ATTEMPTS;
+		private int maxAttempts = 3;
 
 		/**
 		 * Wait before the first retry.
 		 */
-		private Duration initialInterval = RetryPolicy.DEFAULT_INITIAL_INTERVAL;
+		private Duration initialInterval = Duration.ofMillis(500);
 
 		/**
 		 * Factor by which the wait grows from one retry to the next.
 		 */
-		private double multiplier = RetryPolicy.DEFAULT_MULTIPLIER;
+		private double multiplier = 2.0;
 
 		/**
 		 * Longest wait between two attempts.
 		 */
-		private Duration maxInterval = RetryPolicy.DEFAULT_MAX_INTERVAL;
+		private Duration maxInterval = Duration.ofSeconds(30);
 
 		/**
 		 * Randomisation factor of each wait, from 0 (none) to below 1.
 		 */
-		private double jitter = RetryPolicy.DEFAULT_JITTER;
+		private double jitter = 0.5;
 
 		public int getMaxAttempts() {
 			return this.maxAttempts;
@@ -364,38 +363,38 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 		 * Whether failed HIGH and NORMAL writes are queued and replayed; when off they are
 		 * dropped.
 		 */
-		private boolean enabled = RecoverySettings.DEFAULTS.enabled();
+		private boolean enabled = true;
 
 		/**
 		 * Most writes waiting at once; when full, the oldest of the lowest priority is
 		 * dropped.
 		 */
-		private int capacity = RecoverySettings.DEFAULTS.capacity();
+		private int capacity = 10_000;
 
 		/**
 		 * Delay between two replay rounds.
 		 */
-		private Duration pollInterval = RecoverySettings.DEFAULTS.pollInterval();
+		private Duration pollInterval = Duration.ofSeconds(1);
 
 		/**
 		 * Most keys replayed concurrently in one round.
 		 */
-		private int batchSize = RecoverySettings.DEFAULTS.batchSize();
+		private int batchSize = 500;
 
 		/**
 		 * Attempts of a queued write, counting the first, before it is dropped.
 		 */
-		private int maxAttempts = RecoverySettings.DEFAULTS.maxAttempts();
+		private int maxAttempts = 10;
 
 		/**
 		 * Longest time a write may wait before it is dropped.
 		 */
-		private Duration maxAge = RecoverySettings.DEFAULTS.maxAge();
+		private Duration maxAge = Duration.ofHours(1);
 
 		/**
 		 * How long shutdown keeps replaying before it drops what is left.
 		 */
-		private Duration shutdownTimeout = RecoverySettings.DEFAULTS.shutdownTimeout();
+		private Duration shutdownTimeout = Duration.ofSeconds(10);
 
 		public boolean isEnabled() {
 			return this.enabled;
@@ -472,7 +471,7 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 		/**
 		 * Key of the hash holding an agent's state; {id} stands for the agent id.
 		 */
-		private String keyPattern = StoreFunction.DEFAULT_KEY_PATTERN;
+		private String keyPattern = "agent:{id}:state";
 
 		public String getKeyPattern() {
 			return this.keyPattern;

@@ -4,7 +4,9 @@ import java.time.Duration;
 
 import io.github.agentmemory.redis.AsyncResilientRedisTemplate;
 import io.github.agentmemory.redis.ResilientRedisTemplate;
+import io.github.agentmemory.redis.recovery.RecoverySettings;
 import io.github.agentmemory.redis.resilience.RedisCircuitBreakers;
+import io.github.agentmemory.redis.resilience.RetryPolicy;
 import io.github.agentmemory.redis.resilience.ResilienceScheduler;
 import io.github.agentmemory.redis.resilience.ResilientCommandExecutor;
 import io.github.agentmemory.redis.test.TemplateContexts;
@@ -14,6 +16,8 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.retry.RetryConfig;
 import io.lettuce.core.ClientOptions.DisconnectedBehavior;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.data.redis.RedisAutoConfiguration;
@@ -68,6 +72,8 @@ class AgentMemoryRedisAutoConfigurationTests {
 			assertThat(breaker.getFailureRateThreshold()).isEqualTo(100);
 			assertThat(breaker.getPermittedNumberOfCallsInHalfOpenState()).isEqualTo(1);
 			assertThat(breaker.getWaitIntervalFunctionInOpenState().apply(1)).isEqualTo(300_000L);
+			assertThat(properties.getRetry().toPolicy()).isEqualTo(RetryPolicy.create());
+			assertThat(properties.getRecovery().toSettings()).isEqualTo(RecoverySettings.DEFAULTS);
 			RetryConfig retry = executor.getRetry().getRetryConfig();
 			assertThat(retry.getMaxAttempts()).as("first call plus 3 retries").isEqualTo(4);
 		});
@@ -152,49 +158,22 @@ class AgentMemoryRedisAutoConfigurationTests {
 				.isSameAs(configured));
 	}
 
-	@Test
-	void runWithNegativeRetryAttemptsShouldFailNamingTheProperty() {
-		this.contextRunner.withPropertyValues("agent-memory.redis.retry.max-attempts=-1")
-			.run((context) -> assertThat(context).hasFailed()
-				.getFailure()
-				.rootCause()
-				.hasMessage("agent-memory.redis.retry.max-attempts must be 0 (no retry) or more, was -1"));
-	}
-
-	@Test
-	void runWithZeroFailureThresholdShouldFailNamingTheProperty() {
-		this.contextRunner.withPropertyValues("agent-memory.redis.circuit-breaker.failure-threshold=0")
-			.run((context) -> assertThat(context).hasFailed()
-				.getFailure()
-				.rootCause()
-				.hasMessage("agent-memory.redis.circuit-breaker.failure-threshold must be at least 1, was 0"));
-	}
-
-	@Test
-	void runWithZeroCapacityShouldFailNamingTheProperty() {
-		this.contextRunner.withPropertyValues("agent-memory.redis.recovery.capacity=0")
-			.run((context) -> assertThat(context).hasFailed()
-				.getFailure()
-				.rootCause()
-				.hasMessage("agent-memory.redis.recovery.capacity must be at least 1, was 0"));
-	}
-
-	@Test
-	void runWithNegativeFailureThresholdShouldFailNamingTheProperty() {
-		this.contextRunner.withPropertyValues("agent-memory.redis.circuit-breaker.failure-threshold=-3")
-			.run((context) -> assertThat(context).hasFailed()
-				.getFailure()
-				.rootCause()
-				.hasMessage("agent-memory.redis.circuit-breaker.failure-threshold must be at least 1, was -3"));
-	}
-
-	@Test
-	void runWithKeyPatternWithoutIdShouldFail() {
-		this.contextRunner.withPropertyValues("agent-memory.redis.agent-state.key-pattern=agents")
-			.run((context) -> assertThat(context).hasFailed()
-				.getFailure()
-				.rootCause()
-				.hasMessageContaining("agent-memory.redis.agent-state.key-pattern must be a key containing {id}"));
+	@ParameterizedTest
+	@CsvSource(delimiter = '|', textBlock = """
+			retry.max-attempts=-1                        | agent-memory.redis.retry.max-attempts must be 0 (no retry) or more, was -1
+			circuit-breaker.failure-threshold=0          | agent-memory.redis.circuit-breaker.failure-threshold must be at least 1, was 0
+			circuit-breaker.failure-threshold=-3         | agent-memory.redis.circuit-breaker.failure-threshold must be at least 1, was -3
+			circuit-breaker.wait-duration-in-open-state=0s | agent-memory.redis.circuit-breaker.wait-duration-in-open-state must be at least 1ms, was PT0S
+			retry.jitter=1                               | agent-memory.redis.retry.jitter must be at least 0 and below 1, was 1.0
+			retry.multiplier=0.5                         | agent-memory.redis.retry.multiplier must be a finite number of at least 1, was 0.5
+			recovery.capacity=0                          | agent-memory.redis.recovery.capacity must be at least 1, was 0
+			recovery.batch-size=0                        | agent-memory.redis.recovery.batch-size must be at least 1, was 0
+			recovery.shutdown-timeout=-1s                | agent-memory.redis.recovery.shutdown-timeout must be 0 or more, was PT-1S
+			agent-state.key-pattern=agents               | agent-memory.redis.agent-state.key-pattern must be a key containing {id}, was agents
+			""")
+	void runWithAnInvalidSettingShouldFailNamingTheKey(String setting, String message) {
+		this.contextRunner.withPropertyValues("agent-memory.redis." + setting)
+			.run((context) -> assertThat(context).hasFailed().getFailure().rootCause().hasMessage(message));
 	}
 
 	@Test
@@ -214,15 +193,6 @@ class AgentMemoryRedisAutoConfigurationTests {
 				.rootCause()
 				.hasMessageContaining("agent-memory.redis.retry.initial-interval (PT1M)")
 				.hasMessageContaining("agent-memory.redis.retry.max-interval (PT30S)"));
-	}
-
-	@Test
-	void runWithJitterOfOneShouldFail() {
-		this.contextRunner.withPropertyValues("agent-memory.redis.retry.jitter=1")
-			.run((context) -> assertThat(context).hasFailed()
-				.getFailure()
-				.rootCause()
-				.hasMessage("agent-memory.redis.retry.jitter must be at least 0 and below 1, was 1.0"));
 	}
 
 	@Test

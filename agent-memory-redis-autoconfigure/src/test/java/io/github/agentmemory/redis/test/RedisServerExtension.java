@@ -185,6 +185,22 @@ public final class RedisServerExtension implements BeforeAllCallback, BeforeEach
 	}
 
 	/**
+	 * How many times the server ran a command since the last {@code CONFIG RESETSTAT}
+	 * (done before each test), from {@code INFO commandstats}.
+	 * @param command the command, lower case
+	 * @return the number of calls
+	 */
+	public long commandCalls(String command) {
+		for (String line : admin().info("commandstats").split("\r?\n")) {
+			if (line.startsWith("cmdstat_" + command + ":")) {
+				String calls = line.substring(line.indexOf("calls=") + 6);
+				return Long.parseLong(calls.substring(0, calls.indexOf(',')));
+			}
+		}
+		return 0;
+	}
+
+	/**
 	 * {@code DEBUG SLEEP}: the server stops answering everyone for the given time. Sent on
 	 * a connection of its own, so the returned future completes when the sleep is over.
 	 * @param seconds how long the server sleeps
