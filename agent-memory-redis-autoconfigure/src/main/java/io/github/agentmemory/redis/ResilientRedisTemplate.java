@@ -10,9 +10,15 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
+import io.github.agentmemory.redis.command.Priority;
+import io.github.agentmemory.redis.command.RedisWrite;
 import io.github.agentmemory.redis.command.ScoredMember;
 import io.github.agentmemory.redis.command.SetOptions;
+import io.github.agentmemory.redis.command.StoreFunction;
+import io.github.agentmemory.redis.command.StoreOutcome;
+import io.github.agentmemory.redis.command.WriteOutcome;
 import io.github.agentmemory.redis.command.ZAddOptions;
+import io.github.agentmemory.redis.resilience.RetryPolicy;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import org.springframework.dao.DataAccessException;
@@ -329,6 +335,71 @@ public class ResilientRedisTemplate {
 	 */
 	public Stream<String> scan(String match, long count) {
 		return this.async.scan(match, count).toStream((int) Math.min(Math.max(count, 1), 1024));
+	}
+
+	/**
+	 * Apply a write, handled by its priority if Redis cannot take it now.
+	 * @param write the write
+	 * @param priority its priority
+	 * @return the outcome (for {@code QUEUED}, {@link WriteOutcome#settlement()} completes
+	 * later)
+	 * @see AsyncResilientRedisTemplate#write(RedisWrite, Priority)
+	 */
+	public WriteOutcome write(RedisWrite write, Priority priority) {
+		return join(this.async.write(write, priority));
+	}
+
+	/**
+	 * Apply a write with a priority and, for {@code CRITICAL}, its own retries.
+	 * @param write the write
+	 * @param priority its priority
+	 * @param retryPolicy retries of a {@code CRITICAL} write
+	 * @return the outcome
+	 * @see AsyncResilientRedisTemplate#write(RedisWrite, Priority, RetryPolicy)
+	 */
+	public WriteOutcome write(RedisWrite write, Priority priority, RetryPolicy retryPolicy) {
+		return join(this.async.write(write, priority, retryPolicy));
+	}
+
+	/**
+	 * The spec's {@code store_with_retry}.
+	 * @param agentId the agent
+	 * @param state its state
+	 * @param storeFunction turns the state into writes
+	 * @param priority how to handle writes that cannot be applied at once
+	 * @return the outcome
+	 * @see AsyncResilientRedisTemplate#storeWithRetry(String, Map, StoreFunction, Priority)
+	 */
+	public StoreOutcome storeWithRetry(String agentId, Map<String, String> state, StoreFunction storeFunction,
+			Priority priority) {
+		return join(this.async.storeWithRetry(agentId, state, storeFunction, priority));
+	}
+
+	/**
+	 * The spec's {@code store_with_retry} with per-call retries.
+	 * @param agentId the agent
+	 * @param state its state
+	 * @param storeFunction turns the state into writes
+	 * @param priority how to handle writes that cannot be applied at once
+	 * @param retryPolicy retries of a {@code CRITICAL} store
+	 * @return the outcome
+	 * @see AsyncResilientRedisTemplate#storeWithRetry(String, Map, StoreFunction, Priority, RetryPolicy)
+	 */
+	public StoreOutcome storeWithRetry(String agentId, Map<String, String> state, StoreFunction storeFunction,
+			Priority priority, RetryPolicy retryPolicy) {
+		return join(this.async.storeWithRetry(agentId, state, storeFunction, priority, retryPolicy));
+	}
+
+	/**
+	 * Store an agent's state with the configured store function.
+	 * @param agentId the agent
+	 * @param state its state
+	 * @param priority how to handle writes that cannot be applied at once
+	 * @return the outcome
+	 * @see AsyncResilientRedisTemplate#storeAgentState(String, Map, Priority)
+	 */
+	public StoreOutcome storeAgentState(String agentId, Map<String, String> state, Priority priority) {
+		return join(this.async.storeAgentState(agentId, state, priority));
 	}
 
 	/**

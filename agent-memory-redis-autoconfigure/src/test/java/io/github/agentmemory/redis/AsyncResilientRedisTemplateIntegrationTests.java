@@ -9,7 +9,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
+import io.github.agentmemory.redis.command.Priority;
+import io.github.agentmemory.redis.command.RedisWrite;
 import io.github.agentmemory.redis.command.ScoredMember;
+import io.github.agentmemory.redis.command.WriteOutcome;
 import io.github.agentmemory.redis.command.SetOptions;
 import io.github.agentmemory.redis.command.ZAddOptions;
 import io.github.agentmemory.redis.test.RedisServerExtension;
@@ -220,8 +223,11 @@ class AsyncResilientRedisTemplateIntegrationTests {
 			assertThat(template.hgetAll("h")).containsEntry("f", "v");
 			assertThat(template.zadd("z", Map.of("a", 1.0))).isEqualTo(1);
 			assertThat(template.zrangeByScore("z", 0, 2)).containsExactly("a");
+			assertThat(template.storeAgentState("7", Map.of("health", "100"), Priority.NORMAL).isApplied()).isTrue();
+			assertThat(template.write(RedisWrite.set("w", "v"), Priority.LOW).status())
+				.isEqualTo(WriteOutcome.Status.APPLIED);
 			try (var keys = template.scan("*", 10)) {
-				assertThat(keys).containsExactlyInAnyOrder("k", "h", "z");
+				assertThat(keys).containsExactlyInAnyOrder("k", "h", "z", "agent:7:state", "w");
 			}
 		});
 	}
