@@ -307,8 +307,9 @@ public class WriteSequencer {
 			this.index.remove(write);
 		}
 		write.done = true;
-		if (state.hasLane()) {
-			// anything older still waiting would now overwrite newer data
+		if (!fromLane && state.hasLane()) {
+			// anything older still waiting would now overwrite newer data (a lane's head is
+			// its oldest write, so only a write sent directly can overtake waiting ones)
 			for (Iterator<PendingWrite> it = state.lane.iterator(); it.hasNext();) {
 				PendingWrite older = it.next();
 				if (older.sequence < write.sequence && !older.sending && !older.done) {
