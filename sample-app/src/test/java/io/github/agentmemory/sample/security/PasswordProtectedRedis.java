@@ -65,6 +65,16 @@ final class PasswordProtectedRedis {
 		registry.add("spring.data.redis.password", () -> password);
 	}
 
+	/**
+	 * Point the application at this server with a {@code redis://} URL that holds the
+	 * password.
+	 * @param registry the test's properties
+	 */
+	void registerUrl(DynamicPropertyRegistry registry) {
+		registry.add("sample.embedded-redis.enabled", () -> "false");
+		registry.add("spring.data.redis.url", () -> "redis://:" + PASSWORD + "@127.0.0.1:" + this.port);
+	}
+
 	private static int freePort() {
 		try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
 			return socket.getLocalPort();
