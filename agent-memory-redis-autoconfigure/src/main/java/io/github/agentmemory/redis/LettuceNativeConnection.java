@@ -4,11 +4,17 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 
+import io.github.agentmemory.redis.resilience.RedisFault;
+import io.github.agentmemory.redis.resilience.RedisFaultClassifier;
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.event.connection.ReconnectFailedEvent;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import reactor.core.Disposable;
 
 import org.springframework.core.log.LogMessage;
 import org.springframework.data.redis.RedisConnectionFailureException;
@@ -26,7 +32,12 @@ import org.springframework.lang.Nullable;
  * first use, on the library's scheduler; calls made meanwhile wait for that attempt
  * without holding a thread. While Redis is unreachable, a new attempt is made at most
  * once per {@code reconnectInterval}; calls in between fail at once with the last error.
- * Once open, Lettuce reconnects by itself.
+ * Once open, Lettuce reconnects by itself, unless Redis refuses the reconnection with
+ * {@code WRONGPASS}, {@code NOAUTH} or {@code NOPERM} (the password or the user's ACL was
+ * changed on the server): then the connection is closed, which stops Lettuce from
+ * authenticating again every few seconds, and calls fail with that error (a
+ * {@link RedisFault#PERMANENT} one: the circuit stays closed, nothing is retried or
+ * queued) until a new attempt, made on demand as above, is accepted.
  *
  * @author agent-memory-redis
  */
@@ -55,6 +66,9 @@ final class LettuceNativeConnection implements AutoCloseable {
 	private long lastFailureNanos;
 
 	private boolean closed;
+
+	@Nullable
+	private Disposable reconnectFailures;
 
 	LettuceNativeConnection(LettuceConnectionFactory connectionFactory, Executor connectExecutor,
 			Duration reconnectInterval) {
@@ -126,6 +140,9 @@ final class LettuceNativeConnection implements AutoCloseable {
 					logger.info("Connected to Redis");
 				}
 				this.lastFailure = null;
+				if (this.reconnectFailures == null) {
+					this.reconnectFailures = listenToReconnectFailures();
+				}
 			}
 			attempt.complete(nativeCommands);
 		}
@@ -149,6 +166,66 @@ final class LettuceNativeConnection implements AutoCloseable {
 		}
 	}
 
+	@Nullable
+	private Disposable listenToReconnectFailures() {
+		AbstractRedisClient client = this.connectionFactory.getNativeClient();
+		if (client == null) {
+			return null;
+		}
+		return client.getResources()
+			.eventBus()
+			.get()
+			.ofType(ReconnectFailedEvent.class)
+			.subscribe(this::reconnectFailed);
+	}
+
+	private void reconnectFailed(ReconnectFailedEvent event) {
+		String reply = RedisFaultClassifier.findErrorReply(event.getCause());
+		if (reply == null || !isAccessDenied(reply)) {
+			return;
+		}
+		try {
+			this.connectExecutor.execute(() -> dropRefusedConnection(reply, event.getCause()));
+		}
+		catch (RejectedExecutionException ex) {
+			logger.debug("Could not drop the Redis connection refused by Redis", ex);
+		}
+	}
+
+	private static boolean isAccessDenied(String reply) {
+		return reply.startsWith("WRONGPASS") || reply.startsWith("NOAUTH") || reply.startsWith("NOPERM");
+	}
+
+	/**
+	 * Lettuce's reconnect was refused for good: close the connection, so that Lettuce
+	 * stops trying (with the same credentials) every few seconds, and fail calls with
+	 * Redis's reply until a new connection, tried on demand, is accepted.
+	 */
+	private void dropRefusedConnection(String reply, Throwable cause) {
+		RedisConnectionFailureException failure = new RedisConnectionFailureException(
+				"Redis refused to reconnect: " + reply, cause);
+		synchronized (this) {
+			RedisClusterAsyncCommands<byte[], byte[]> current = this.commands;
+			if (this.closed || current == null || current.isOpen()) {
+				return;
+			}
+			this.commands = null;
+			closeQuietly(this.connection);
+			this.connection = null;
+			this.lastFailure = failure;
+			this.lastFailureNanos = System.nanoTime();
+			try {
+				this.connectionFactory.resetConnection();
+			}
+			catch (RuntimeException ex) {
+				logger.debug("Could not reset the shared Redis connection", ex);
+			}
+		}
+		logger.warn(LogMessage.format("%s; the connection is closed, calls fail until a new one, tried on demand, "
+				+ "is accepted (check spring.data.redis.username, spring.data.redis.password and the user's ACL)",
+				failure.getMessage()));
+	}
+
 	private static String rootMessage(Throwable error) {
 		Throwable root = error;
 		while (root.getCause() != null && root.getCause() != root) {
@@ -160,6 +237,10 @@ final class LettuceNativeConnection implements AutoCloseable {
 	@Override
 	public synchronized void close() {
 		this.closed = true;
+		if (this.reconnectFailures != null) {
+			this.reconnectFailures.dispose();
+			this.reconnectFailures = null;
+		}
 		this.commands = null;
 		closeQuietly(this.connection);
 		this.connection = null;
