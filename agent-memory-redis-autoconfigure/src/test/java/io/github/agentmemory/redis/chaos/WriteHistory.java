@@ -53,7 +53,9 @@ final class WriteHistory {
 	long failedWith(String phase, String words) {
 		return this.entries.stream()
 			.filter((entry) -> entry.phase.equals(phase))
-			.map((entry) -> (entry.firstCause != null) ? entry.firstCause : entry.plainError)
+			.map((entry) -> (entry.firstCause != null) ? entry.firstCause
+					: (entry.plainError != null) ? entry.plainError
+							: (entry.finalOutcome != null) ? entry.finalOutcome.cause() : null)
 			.filter((cause) -> cause != null && describe(cause).contains(words))
 			.count();
 	}
