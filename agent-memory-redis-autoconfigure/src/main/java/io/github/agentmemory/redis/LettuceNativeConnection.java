@@ -155,8 +155,10 @@ final class LettuceNativeConnection implements AutoCloseable {
 				this.lastFailureNanos = System.nanoTime();
 				this.connecting = null;
 				if (firstFailure) {
-					logger.warn(LogMessage.format("Could not connect to Redis, retrying in the background: %s",
-							rootMessage(failure)));
+					logger.warn(LogMessage.format(
+							"Could not connect to Redis: %s; calls fail fast until a connection attempt, made on "
+									+ "demand at most once per %d ms, succeeds",
+							rootMessage(failure), this.reconnectIntervalNanos / 1_000_000));
 				}
 				else if (logger.isDebugEnabled()) {
 					logger.debug(LogMessage.format("Still cannot connect to Redis: %s", rootMessage(failure)));

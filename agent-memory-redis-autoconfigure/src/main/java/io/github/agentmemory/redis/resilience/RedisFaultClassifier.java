@@ -90,6 +90,10 @@ public class RedisFaultClassifier {
 	 * @return its kind
 	 */
 	public RedisFault classifyReply(String reply) {
+		if (reply.contains("max number of clients reached")) {
+			// the server is full of connections now; a later attempt can succeed
+			return RedisFault.TRANSIENT;
+		}
 		String prefix = prefix(reply);
 		return switch (prefix) {
 			case "LOADING", "BUSY", "TRYAGAIN", "CLUSTERDOWN", "MASTERDOWN", "READONLY", "MOVED", "ASK",
