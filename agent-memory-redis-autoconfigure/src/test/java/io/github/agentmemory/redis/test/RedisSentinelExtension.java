@@ -153,6 +153,15 @@ public final class RedisSentinelExtension implements BeforeAllCallback, BeforeEa
 	}
 
 	/**
+	 * The server that is not the master.
+	 * @return its port
+	 */
+	public int replicaPort() {
+		int master = masterPort();
+		return Arrays.stream(this.serverPorts).filter((port) -> port != master).findFirst().orElseThrow();
+	}
+
+	/**
 	 * Kill the master with {@code SIGKILL}.
 	 * @return the port it had
 	 */

@@ -7,7 +7,10 @@ import java.util.Map;
 
 import io.github.agentmemory.redis.AsyncResilientRedisTemplate;
 import io.github.agentmemory.redis.command.Priority;
+import io.github.agentmemory.redis.command.RedisWrite;
+import io.github.agentmemory.redis.command.WriteOutcome;
 import io.github.agentmemory.redis.command.WriteOutcome.Status;
+import io.github.agentmemory.redis.test.BreakerErrors;
 import io.github.agentmemory.redis.test.OrderedWrites;
 import io.github.agentmemory.redis.test.RedisSentinelExtension;
 import io.github.agentmemory.redis.test.TemplateContexts;
@@ -21,6 +24,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.dao.TransientDataAccessResourceException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -60,6 +64,7 @@ class SentinelFailoverIntegrationTests {
 		runner().run((context) -> {
 			AsyncResilientRedisTemplate template = template(context);
 			template.ping().join();
+			BreakerErrors errors = BreakerErrors.record(template);
 			WriteLoad load = WriteLoad.start(template, "load:", 4, Duration.ofMillis(5), 30_000, PATIENCE);
 			int oldMaster;
 			int newMaster;
@@ -82,9 +87,10 @@ class SentinelFailoverIntegrationTests {
 			await().atMost(PATIENCE).until(load::isSettled);
 			Map<String, String> acknowledged = load.acknowledged();
 			List<String> lost = lost(newMaster, acknowledged);
-			logger.info(String.format("Sentinel failover %d -> %d: %d writes issued, %d acknowledged, %d lost; %s; %s",
+			logger.info(String.format(
+					"Sentinel failover %d -> %d: %d writes issued, %d acknowledged, %d lost; %s; %s; breaker failures %s",
 					oldMaster, newMaster, load.issuedCount(), acknowledged.size(), lost.size(), load.statuses(),
-					load.failures()));
+					load.failures(), errors));
 			assertThat(lost).as("acknowledged writes missing on the new master").isEmpty();
 			assertThat(load.statuses().get(Priority.HIGH.name())).containsOnlyKeys(Status.APPLIED);
 			assertThat(load.statuses().get(Priority.NORMAL.name())).containsOnlyKeys(Status.APPLIED);
@@ -102,6 +108,7 @@ class SentinelFailoverIntegrationTests {
 		runner().run((context) -> {
 			AsyncResilientRedisTemplate template = template(context);
 			template.ping().join();
+			BreakerErrors errors = BreakerErrors.record(template);
 			OrderedWrites writes = new OrderedWrites(template, "ordered:", 10);
 			int oldMaster = sentinel.killMaster();
 			for (int round = 0; round < 20; round++) {
@@ -118,8 +125,21 @@ class SentinelFailoverIntegrationTests {
 			int newMaster = sentinel.masterPort();
 			writes.assertOrdered((key) -> valueOn(newMaster, key));
 			logger.info("Sentinel, per-key order across a failover: " + writes.summary() + "; "
-					+ template.recoveryStats());
+					+ template.recoveryStats() + "; breaker failures " + errors);
 		});
+	}
+
+	@Test
+	void writeAnsweredReadOnlyByAReplicaIsQueuedNotDropped() {
+		TemplateContexts.runner()
+			.withPropertyValues("spring.data.redis.host=127.0.0.1", "spring.data.redis.port=" + sentinel.replicaPort())
+			.withPropertyValues(TemplateContexts.FAILOVER_PROPERTIES)
+			.run((context) -> {
+				WriteOutcome outcome = template(context).write(RedisWrite.set("k", "v"), Priority.HIGH).join();
+				assertThat(outcome.status()).isEqualTo(Status.QUEUED);
+				assertThat(outcome.cause()).isInstanceOf(TransientDataAccessResourceException.class)
+					.hasMessageContaining("READONLY");
+			});
 	}
 
 	private static List<String> lost(int master, Map<String, String> acknowledged) {
