@@ -206,7 +206,9 @@ public class AsyncResilientRedisTemplate implements DisposableBean {
 	}
 
 	/**
-	 * {@code EXISTS key [key ...]}.
+	 * {@code EXISTS key [key ...]}. On Redis Cluster, Lettuce splits the keys by slot,
+	 * sends one {@code EXISTS} per slot to the slot's master and adds up the counts (not
+	 * atomic across slots).
 	 * @param keys the keys, at least one
 	 * @return how many of the keys exist (a key named twice counts twice)
 	 */
@@ -672,6 +674,13 @@ public class AsyncResilientRedisTemplate implements DisposableBean {
 	 * <pre class="code">
 	 * template.execute("INCR", false, (commands) -> commands.incr(key.getBytes(UTF_8)));
 	 * </pre>
+	 *
+	 * <p>
+	 * On Redis Cluster the connection routes a keyed command to its slot's master and
+	 * splits the multi-key commands Lettuce knows how to split ({@code DEL},
+	 * {@code UNLINK}, {@code EXISTS}, {@code TOUCH}, {@code MGET}, {@code MSET}...); any
+	 * other multi-key command needs all its keys in one slot (hash tags), or Redis answers
+	 * {@code CROSSSLOT}.
 	 * @param <T> the reply type
 	 * @param command the command name, for messages and logs
 	 * @param retryable whether the command is idempotent and may be retried after a
