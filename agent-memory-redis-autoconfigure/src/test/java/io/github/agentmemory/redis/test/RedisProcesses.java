@@ -41,6 +41,8 @@ public final class RedisProcesses implements AutoCloseable {
 
 	private static final Duration STARTUP = Duration.ofSeconds(20);
 
+	private static final int CLUSTER_BUS_OFFSET = 10_000;
+
 	private final Path root;
 
 	private final File executable;
@@ -75,16 +77,52 @@ public final class RedisProcesses implements AutoCloseable {
 	}
 
 	/**
-	 * Distinct free loopback ports.
+	 * Distinct free loopback ports for servers that are killed and started again on the
+	 * same port, each with its cluster bus port ({@code port + 10000}) free as well.
+	 * Unlike {@link RedisServerExtension#freePort()}, they are drawn below the kernel's
+	 * ephemeral range (read from {@code /proc/sys/net/ipv4/ip_local_port_range}), where
+	 * no outgoing connection takes them while a node is down, and so that the bus port
+	 * stays below it too.
 	 * @param count how many
 	 * @return the ports
 	 */
 	public static int[] freePorts(int count) {
+		int ephemeralLow = ephemeralRangeStart();
+		int low = 10_000;
+		int high = Math.max(low + 1_000, ephemeralLow - CLUSTER_BUS_OFFSET);
 		java.util.Set<Integer> ports = new java.util.LinkedHashSet<>();
-		while (ports.size() < count) {
-			ports.add(RedisServerExtension.freePort());
+		java.util.Random random = new java.util.Random();
+		for (int tries = 0; ports.size() < count; tries++) {
+			if (tries > 10_000) {
+				throw new IllegalStateException("No free ports between " + low + " and " + high);
+			}
+			int port = low + random.nextInt(high - low);
+			if (canBind(port) && canBind(port + CLUSTER_BUS_OFFSET)) {
+				ports.add(port);
+			}
 		}
 		return ports.stream().mapToInt(Integer::intValue).toArray();
+	}
+
+	private static int ephemeralRangeStart() {
+		try {
+			String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+			return Integer.parseInt(range.split("\\s+")[0]);
+		}
+		catch (IOException | RuntimeException ex) {
+			return 32_768;
+		}
+	}
+
+	private static boolean canBind(int port) {
+		try (java.net.ServerSocket socket = new java.net.ServerSocket()) {
+			socket.setReuseAddress(false);
+			socket.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 1);
+			return true;
+		}
+		catch (IOException ex) {
+			return false;
+		}
 	}
 
 	/**
