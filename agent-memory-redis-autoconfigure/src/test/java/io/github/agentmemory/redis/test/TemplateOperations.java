@@ -131,6 +131,22 @@ public final class TemplateOperations {
 				(RedisClusterAsyncCommands<byte[], byte[]> commands) -> commands.info("replication")));
 	}
 
+	/**
+	 * The port of the node the template sends an unkeyed command to (on Cluster, the
+	 * connection's default endpoint).
+	 * @param template the template
+	 * @return the port from {@code INFO server}
+	 */
+	public static int port(AsyncResilientRedisTemplate template) {
+		String info = join(template.<String>execute("INFO", true,
+				(RedisClusterAsyncCommands<byte[], byte[]> commands) -> commands.info("server")));
+		return info.lines()
+			.filter((line) -> line.startsWith("tcp_port:"))
+			.map((line) -> Integer.parseInt(line.substring("tcp_port:".length()).trim()))
+			.findFirst()
+			.orElseThrow();
+	}
+
 	private static <T> T join(CompletableFuture<T> future) {
 		return future.join();
 	}
