@@ -30,13 +30,16 @@ import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.ScoredValue;
+import io.lettuce.core.cluster.api.async.RedisAdvancedClusterAsyncCommands;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.dao.DataAccessException;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.lang.Nullable;
 import org.springframework.util.Assert;
 
 /**
@@ -203,7 +206,9 @@ public class AsyncResilientRedisTemplate implements DisposableBean {
 	}
 
 	/**
-	 * {@code EXISTS key [key ...]}.
+	 * {@code EXISTS key [key ...]}. On Redis Cluster, Lettuce splits the keys by slot,
+	 * sends one {@code EXISTS} per slot to the slot's master and adds up the counts (not
+	 * atomic across slots).
 	 * @param keys the keys, at least one
 	 * @return how many of the keys exist (a key named twice counts twice)
 	 */
@@ -482,22 +487,78 @@ public class AsyncResilientRedisTemplate implements DisposableBean {
 	 * fetched only when the subscriber asks for more, as its own guarded (and retried)
 	 * call. A key that {@code SCAN} returns twice (it may while the keyspace is rehashed)
 	 * is emitted once; the keys seen so far are remembered for that, so memory grows with
-	 * the number of distinct keys emitted. On Redis Cluster every master is scanned.
+	 * the number of distinct keys emitted.
+	 *
+	 * <p>
+	 * On Redis Cluster every master that serves slots is scanned, one after the other, as
+	 * the client's topology names them when the scan starts. Masters without slots (such
+	 * as a failed master whose replica took over) are skipped. A scan that runs while a
+	 * master fails over fails with that master's connection error; start it again.
 	 * @param match glob-style pattern, for example {@code agent:*}
 	 * @param count hint of how many keys each page holds, 1 or more
 	 * @return the matching keys, each once
 	 */
 	public Flux<String> scan(String match, long count) {
 		ScanArgs args = ScanArgs.Builder.matches(Arguments.text(match, "match")).limit(positiveCount(count));
-		return Mono.fromFuture(() -> scanPage(ScanCursor.INITIAL, args))
-			.expand((page) -> page.isFinished() ? Mono.empty() : Mono.fromFuture(() -> scanPage(page, args)))
-			.concatMapIterable(KeyScanCursor::getKeys)
+		return Mono.fromFuture(() -> scanPage(null, args))
+			.expand((page) -> page.isLast() ? Mono.empty() : Mono.fromFuture(() -> scanPage(page, args)))
+			.concatMapIterable(ScanPage::keys)
 			.map(LettuceWrites::string)
 			.distinct();
 	}
 
-	private CompletableFuture<KeyScanCursor<byte[]>> scanPage(ScanCursor cursor, ScanArgs args) {
-		return call("SCAN", true, (commands) -> commands.scan(cursor, args));
+	private CompletableFuture<ScanPage> scanPage(@Nullable ScanPage previous, ScanArgs args) {
+		return call("SCAN", true, (commands) -> {
+			if (!(commands instanceof RedisAdvancedClusterAsyncCommands<byte[], byte[]> cluster)) {
+				ScanCursor cursor = (previous != null) ? previous.cursor() : ScanCursor.INITIAL;
+				return commands.scan(cursor, args).thenApply((page) -> new ScanPage(List.of(), 0, page));
+			}
+			List<String> nodes = (previous != null) ? previous.nodes() : servingMasters(cluster);
+			if (nodes.isEmpty()) {
+				return CompletableFuture.completedFuture(new ScanPage(nodes, 0, null));
+			}
+			int node = (previous == null) ? 0 : previous.cursor().isFinished() ? previous.node() + 1 : previous.node();
+			ScanCursor cursor = (previous == null || previous.cursor().isFinished()) ? ScanCursor.INITIAL
+					: previous.cursor();
+			return cluster.getStatefulConnection()
+				.getConnectionAsync(nodes.get(node))
+				.thenCompose((connection) -> connection.async().scan(cursor, args))
+				.thenApply((page) -> new ScanPage(nodes, node, page));
+		});
+	}
+
+	/**
+	 * The masters that serve slots, in the client's current topology. Lettuce's own
+	 * cluster {@code SCAN} also visits masters without slots, which fails for as long as a
+	 * failed-over master stays down.
+	 */
+	private static List<String> servingMasters(RedisAdvancedClusterAsyncCommands<byte[], byte[]> cluster) {
+		List<String> nodes = new ArrayList<>();
+		for (RedisClusterNode node : cluster.getStatefulConnection().getPartitions()) {
+			if (node.is(RedisClusterNode.NodeFlag.UPSTREAM) && !node.hasNoSlots()) {
+				nodes.add(node.getNodeId());
+			}
+		}
+		nodes.sort(null);
+		return nodes;
+	}
+
+	/**
+	 * A page of a scan: its keys, and where the next page starts.
+	 * @param nodes the cluster masters being scanned; empty when not on a cluster
+	 * @param node the index of the master this page came from
+	 * @param cursor the page's cursor on that master, {@code null} when there was none
+	 */
+	private record ScanPage(List<String> nodes, int node, @Nullable KeyScanCursor<byte[]> cursor) {
+
+		List<byte[]> keys() {
+			return (this.cursor != null) ? this.cursor.getKeys() : List.of();
+		}
+
+		boolean isLast() {
+			return this.cursor == null || (this.cursor.isFinished() && this.node >= this.nodes.size() - 1);
+		}
+
 	}
 
 	// ---- writes with a priority ----------------------------------------------------------------
@@ -613,6 +674,13 @@ public class AsyncResilientRedisTemplate implements DisposableBean {
 	 * <pre class="code">
 	 * template.execute("INCR", false, (commands) -> commands.incr(key.getBytes(UTF_8)));
 	 * </pre>
+	 *
+	 * <p>
+	 * On Redis Cluster the connection routes a keyed command to its slot's master and
+	 * splits the multi-key commands Lettuce knows how to split ({@code DEL},
+	 * {@code UNLINK}, {@code EXISTS}, {@code TOUCH}, {@code MGET}, {@code MSET}...); any
+	 * other multi-key command needs all its keys in one slot (hash tags), or Redis answers
+	 * {@code CROSSSLOT}.
 	 * @param <T> the reply type
 	 * @param command the command name, for messages and logs
 	 * @param retryable whether the command is idempotent and may be retried after a

@@ -1,6 +1,9 @@
 package io.github.agentmemory.redis;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -51,6 +54,12 @@ final class LettuceNativeConnection implements AutoCloseable {
 
 	private final long reconnectIntervalNanos;
 
+	/** Calls waiting for a connection attempt, in the order they were made. */
+	private final ArrayDeque<Waiter<?>> waiters = new ArrayDeque<>();
+
+	/** Whether calls wait or are being sent after an attempt; new calls queue behind. */
+	private volatile boolean waiting;
+
 	@Nullable
 	private volatile RedisClusterAsyncCommands<byte[], byte[]> commands;
 
@@ -85,10 +94,50 @@ final class LettuceNativeConnection implements AutoCloseable {
 	 */
 	<T> CompletionStage<T> call(Function<RedisClusterAsyncCommands<byte[], byte[]>, ? extends CompletionStage<T>> command) {
 		RedisClusterAsyncCommands<byte[], byte[]> current = this.commands;
-		if (current != null && current.isOpen()) {
+		if (current != null && current.isOpen() && !this.waiting) {
 			return command.apply(current);
 		}
-		return connect().thenCompose(command);
+		return callWhenConnected(command);
+	}
+
+	/**
+	 * Queue a call until the connection attempt it needs is over. Waiting calls are sent
+	 * in the order they were made, and calls made while they are being sent queue behind
+	 * them: a {@link CompletableFuture} would run its dependents last-in first-out, which
+	 * reversed the order of the writes to a key made while the connection was opened.
+	 */
+	private <T> CompletionStage<T> callWhenConnected(
+			Function<RedisClusterAsyncCommands<byte[], byte[]>, ? extends CompletionStage<T>> command) {
+		CompletableFuture<T> result = new CompletableFuture<>();
+		CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> attempt;
+		synchronized (this) {
+			this.waiters.add(new Waiter<>(command, result));
+			if (this.waiting) {
+				return result;
+			}
+			this.waiting = true;
+			attempt = connect();
+		}
+		attempt.whenComplete(this::sendWaiting);
+		return result;
+	}
+
+	private void sendWaiting(@Nullable RedisClusterAsyncCommands<byte[], byte[]> commands,
+			@Nullable Throwable failure) {
+		while (true) {
+			List<Waiter<?>> batch;
+			synchronized (this) {
+				if (this.waiters.isEmpty()) {
+					this.waiting = false;
+					return;
+				}
+				batch = new ArrayList<>(this.waiters);
+				this.waiters.clear();
+			}
+			for (Waiter<?> waiter : batch) {
+				waiter.send(commands, failure);
+			}
+		}
 	}
 
 	/**
@@ -257,6 +306,43 @@ final class LettuceNativeConnection implements AutoCloseable {
 				logger.debug("Could not close Redis connection", ex);
 			}
 		}
+	}
+
+	/**
+	 * A call waiting for the connection.
+	 */
+	private static final class Waiter<T> {
+
+		private final Function<RedisClusterAsyncCommands<byte[], byte[]>, ? extends CompletionStage<T>> command;
+
+		private final CompletableFuture<T> result;
+
+		Waiter(Function<RedisClusterAsyncCommands<byte[], byte[]>, ? extends CompletionStage<T>> command,
+				CompletableFuture<T> result) {
+			this.command = command;
+			this.result = result;
+		}
+
+		void send(@Nullable RedisClusterAsyncCommands<byte[], byte[]> commands, @Nullable Throwable failure) {
+			if (failure != null) {
+				this.result.completeExceptionally(failure);
+				return;
+			}
+			try {
+				this.command.apply(commands).whenComplete((value, error) -> {
+					if (error != null) {
+						this.result.completeExceptionally(error);
+					}
+					else {
+						this.result.complete(value);
+					}
+				});
+			}
+			catch (RuntimeException ex) {
+				this.result.completeExceptionally(ex);
+			}
+		}
+
 	}
 
 }

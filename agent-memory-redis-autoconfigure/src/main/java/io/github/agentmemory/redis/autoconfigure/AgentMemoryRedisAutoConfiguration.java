@@ -42,7 +42,7 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 @ConditionalOnClass({ LettuceConnectionFactory.class, CircuitBreaker.class, Retry.class })
 @ConditionalOnProperty(prefix = "agent-memory.redis", name = "enabled", matchIfMissing = true)
 @EnableConfigurationProperties(AgentMemoryRedisProperties.class)
-@Import(LettuceFailFastConfiguration.class)
+@Import({ LettuceFailFastConfiguration.class, LettuceClusterRefreshConfiguration.class })
 public class AgentMemoryRedisAutoConfiguration {
 
 	@Bean

@@ -30,6 +30,8 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 
 	private final FailFast failFast = new FailFast();
 
+	private final ClusterRefresh clusterRefresh = new ClusterRefresh();
+
 	private final Scheduler scheduler = new Scheduler();
 
 	private final Recovery recovery = new Recovery();
@@ -56,6 +58,10 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 
 	public FailFast getFailFast() {
 		return this.failFast;
+	}
+
+	public ClusterRefresh getClusterRefresh() {
+		return this.clusterRefresh;
 	}
 
 	public Scheduler getScheduler() {
@@ -104,6 +110,8 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 		checkDuration(prefix + "fail-fast.command-timeout", this.failFast.commandTimeout);
 		checkDuration(prefix + "fail-fast.connect-timeout", this.failFast.connectTimeout);
 		checkDuration(prefix + "fail-fast.max-reconnect-delay", this.failFast.maxReconnectDelay);
+		checkDuration(prefix + "cluster-refresh.period", this.clusterRefresh.period);
+		checkDuration(prefix + "cluster-refresh.adaptive-timeout", this.clusterRefresh.adaptiveTimeout);
 		check(this.scheduler.poolSize >= 1, prefix + "scheduler.pool-size", "at least 1", this.scheduler.poolSize);
 		check(this.recovery.capacity >= 1, prefix + "recovery.capacity", "at least 1", this.recovery.capacity);
 		checkDuration(prefix + "recovery.poll-interval", this.recovery.pollInterval);
@@ -330,6 +338,59 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 
 		public void setConnectTimeout(Duration connectTimeout) {
 			this.connectTimeout = connectTimeout;
+		}
+
+	}
+
+	/**
+	 * Redis Cluster topology refresh that the starter turns on when
+	 * {@code spring.data.redis.cluster.*} is used and neither
+	 * {@code spring.data.redis.lettuce.cluster.refresh.period} nor
+	 * {@code spring.data.redis.lettuce.cluster.refresh.adaptive} is set. Without it,
+	 * Lettuce keeps sending a failed master's slots to the dead node after a failover.
+	 */
+	public static class ClusterRefresh {
+
+		/**
+		 * Whether to enable Lettuce's periodic and adaptive cluster topology refresh
+		 * (changes the application's shared LettuceConnectionFactory).
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * Time between two periodic topology refreshes.
+		 */
+		private Duration period = Duration.ofSeconds(30);
+
+		/**
+		 * Shortest time between two refreshes triggered by MOVED/ASK redirections,
+		 * reconnect attempts, unknown nodes or uncovered slots (Lettuce's own default is
+		 * 30s).
+		 */
+		private Duration adaptiveTimeout = Duration.ofSeconds(5);
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public Duration getPeriod() {
+			return this.period;
+		}
+
+		public void setPeriod(Duration period) {
+			this.period = period;
+		}
+
+		public Duration getAdaptiveTimeout() {
+			return this.adaptiveTimeout;
+		}
+
+		public void setAdaptiveTimeout(Duration adaptiveTimeout) {
+			this.adaptiveTimeout = adaptiveTimeout;
 		}
 
 	}

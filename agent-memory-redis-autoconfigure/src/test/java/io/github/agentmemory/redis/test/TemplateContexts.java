@@ -11,6 +11,21 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
  */
 public final class TemplateContexts {
 
+	/**
+	 * Settings of the failover tests on Sentinel and Cluster: short Lettuce timeouts and
+	 * reconnect delays, retries and recovery rounds, and a circuit that stays open for 1s
+	 * instead of the default 300s, so that the template notices the new topology quickly.
+	 * With the circuit half-open every second, the recovery queue's probe write spends
+	 * about one attempt per second of outage, so a slow failover on a busy machine could
+	 * exhaust the default 10 attempts: the tests allow 100.
+	 */
+	public static final String[] FAILOVER_PROPERTIES = { "spring.data.redis.timeout=1s",
+			"spring.data.redis.connect-timeout=500ms", "agent-memory.redis.retry.initial-interval=50ms",
+			"agent-memory.redis.retry.max-interval=500ms",
+			"agent-memory.redis.circuit-breaker.wait-duration-in-open-state=1s",
+			"agent-memory.redis.fail-fast.max-reconnect-delay=500ms",
+			"agent-memory.redis.recovery.poll-interval=100ms", "agent-memory.redis.recovery.max-attempts=100" };
+
 	private TemplateContexts() {
 	}
 
