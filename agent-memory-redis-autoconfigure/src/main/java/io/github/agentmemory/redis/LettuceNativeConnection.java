@@ -54,6 +54,9 @@ final class LettuceNativeConnection implements AutoCloseable {
 
 	private final long reconnectIntervalNanos;
 
+	/** Most calls that wait for a connection attempt; more fail at once (bounded memory). */
+	static final int MAX_WAITING_CALLS = 10_000;
+
 	/** Calls waiting for a connection attempt, in the order they were made. */
 	private final ArrayDeque<Waiter<?>> waiters = new ArrayDeque<>();
 
@@ -111,6 +114,10 @@ final class LettuceNativeConnection implements AutoCloseable {
 		CompletableFuture<T> result = new CompletableFuture<>();
 		CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> attempt;
 		synchronized (this) {
+			if (this.waiters.size() >= MAX_WAITING_CALLS) {
+				return CompletableFuture.failedFuture(new RedisConnectionFailureException("Not connected to Redis yet and "
+						+ MAX_WAITING_CALLS + " calls already wait for the connection attempt"));
+			}
 			this.waiters.add(new Waiter<>(command, result));
 			if (this.waiting) {
 				return result;
