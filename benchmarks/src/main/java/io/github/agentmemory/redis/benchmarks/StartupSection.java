@@ -1,0 +1,201 @@
+package io.github.agentmemory.redis.benchmarks;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.github.agentmemory.redis.AsyncResilientRedisTemplate;
+
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * What the starter adds to an application's start while Redis is down: context start
+ * time with and without its auto-configuration, in fresh JVMs (cold: class loading
+ * included) and in this JVM (warm), alternating; and proof that starting opens no
+ * connection.
+ */
+final class StartupSection {
+
+	static final String PROBE = "--probe-startup=";
+
+	private final Options options;
+
+	private final RedisProcess redis;
+
+	final List<Double> coldWith = new ArrayList<>();
+
+	final List<Double> coldWithout = new ArrayList<>();
+
+	final List<Double> warmWith = new ArrayList<>();
+
+	final List<Double> warmWithout = new ArrayList<>();
+
+	int listenerConnections = -1;
+
+	long redisConnectionsOnStart = -1;
+
+	long redisConnectionsOnFirstUse = -1;
+
+	StartupSection(Options options, RedisProcess redis) {
+		this.options = options;
+		this.redis = redis;
+	}
+
+	/** Child JVM entry: start one context against a closed port, print its time. */
+	static void probe(String variant, int port) {
+		long start = System.nanoTime();
+		Class<?> configuration = "with".equals(variant) ? Contexts.BootRedisWithStarter.class
+				: Contexts.BootRedisOnly.class;
+		ConfigurableApplicationContext context = Contexts.start(configuration, Contexts.redisAt("127.0.0.1", port));
+		long elapsed = System.nanoTime() - start;
+		System.out.println(Stats.f("PROBE %.3f %d", elapsed / 1e6,
+				java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime()));
+		context.close();
+	}
+
+	void run() throws Exception {
+		int closedPort = RedisProcess.freePort();
+		for (int i = 0; i < this.options.coldPairs; i++) {
+			boolean withFirst = i % 2 == 0;
+			for (int j = 0; j < 2; j++) {
+				boolean with = (j == 0) == withFirst;
+				(with ? this.coldWith : this.coldWithout).add(child(with ? "with" : "without", closedPort));
+			}
+		}
+		Map<String, Object> down = Contexts.redisAt("127.0.0.1", closedPort);
+		int unmeasured = Math.max(1, this.options.warmStarts / 2);
+		for (int i = 0; i < unmeasured + this.options.warmStarts; i++) {
+			boolean measured = i >= unmeasured;
+			boolean withFirst = i % 2 == 0;
+			for (int j = 0; j < 2; j++) {
+				boolean with = (j == 0) == withFirst;
+				long start = System.nanoTime();
+				ConfigurableApplicationContext context = Contexts
+					.start(with ? Contexts.BootRedisWithStarter.class : Contexts.BootRedisOnly.class, down);
+				long elapsed = System.nanoTime() - start;
+				context.close();
+				if (measured) {
+					(with ? this.warmWith : this.warmWithout).add(elapsed / 1e6);
+				}
+			}
+		}
+		checkListener();
+		checkRealServer();
+	}
+
+	private double child(String variant, int port) throws IOException, InterruptedException {
+		List<String> command = new ArrayList<>();
+		command.add(ProcessHandle.current().info().command().orElse("java"));
+		String launched = System.getProperty("sun.java.command", "");
+		String first = launched.split(" ")[0];
+		if (first.endsWith(".jar")) {
+			command.add("-jar");
+			command.add(first);
+		}
+		else {
+			command.add("-cp");
+			command.add(System.getProperty("java.class.path"));
+			command.add(BenchmarkMain.class.getName());
+		}
+		command.add(PROBE + variant);
+		command.add("--port=" + port);
+		Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+		String result = null;
+		StringBuilder all = new StringBuilder();
+		try (BufferedReader reader = new BufferedReader(
+				new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+			for (String line; (line = reader.readLine()) != null;) {
+				all.append(line).append('\n');
+				if (line.startsWith("PROBE ")) {
+					result = line;
+				}
+			}
+		}
+		if (!process.waitFor(60, TimeUnit.SECONDS) || result == null) {
+			process.destroyForcibly();
+			throw new IllegalStateException("startup probe failed: " + all);
+		}
+		return Double.parseDouble(result.split(" ")[1]);
+	}
+
+	/** Something listens on the configured port and counts who connects. */
+	private void checkListener() throws Exception {
+		AtomicInteger accepted = new AtomicInteger();
+		try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+			Thread acceptor = new Thread(() -> {
+				while (!listener.isClosed()) {
+					try (Socket socket = listener.accept()) {
+						accepted.incrementAndGet();
+					}
+					catch (IOException ex) {
+						return;
+					}
+				}
+			}, "bench-listener");
+			acceptor.setDaemon(true);
+			acceptor.start();
+			try (ConfigurableApplicationContext context = Contexts.start(Contexts.BootRedisWithStarter.class,
+					Contexts.redisAt("127.0.0.1", listener.getLocalPort()))) {
+				context.getBean(AsyncResilientRedisTemplate.class);
+				Thread.sleep(1500);
+				this.listenerConnections = accepted.get();
+			}
+		}
+	}
+
+	/** A running server: INFO stats counts every connection it ever accepted. */
+	private void checkRealServer() throws Exception {
+		long before = this.redis.serverStat("stats", "total_connections_received");
+		try (ConfigurableApplicationContext context = Contexts.start(Contexts.BootRedisWithStarter.class,
+				Contexts.redisAt(this.redis.host(), this.redis.port()))) {
+			AsyncResilientRedisTemplate template = context.getBean(AsyncResilientRedisTemplate.class);
+			Thread.sleep(1500);
+			long afterStart = this.redis.serverStat("stats", "total_connections_received");
+			this.redisConnectionsOnStart = afterStart - before;
+			template.ping().get(5, TimeUnit.SECONDS);
+			this.redisConnectionsOnFirstUse = this.redis.serverStat("stats", "total_connections_received") - afterStart;
+		}
+	}
+
+	double coldAddedMillis() {
+		return Stats.median(this.coldWith) - Stats.median(this.coldWithout);
+	}
+
+	double warmAddedMillis() {
+		return Stats.median(this.warmWith) - Stats.median(this.warmWithout);
+	}
+
+	void report(StringBuilder out) {
+		out.append("### Startup\n\n");
+		out.append("Context start (`SpringApplication.run`, no web server) with Boot's `RedisAutoConfiguration` alone "
+				+ "vs. with `AgentMemoryRedisAutoConfiguration` too, Redis down (nothing listens on the port), "
+				+ "alternating. Cold: a fresh JVM per start. Warm: repeated in this JVM.\n\n");
+		out.append("| measure | without starter | with starter | added |\n|---|---:|---:|---:|\n");
+		out.append(Stats.f("| cold start, median of %d (min–max) | %s ms (%s–%s) | %s ms (%s–%s) | **%s ms** |\n",
+				this.coldWith.size(), Stats.num(Stats.median(this.coldWithout)), Stats.num(Stats.min(this.coldWithout)),
+				Stats.num(Stats.max(this.coldWithout)), Stats.num(Stats.median(this.coldWith)),
+				Stats.num(Stats.min(this.coldWith)), Stats.num(Stats.max(this.coldWith)),
+				Stats.num(coldAddedMillis())));
+		out.append(Stats.f("| warm start, median of %d (min–max) | %s ms (%s–%s) | %s ms (%s–%s) | **%s ms** |\n\n",
+				this.warmWith.size(), Stats.num(Stats.median(this.warmWithout)), Stats.num(Stats.min(this.warmWithout)),
+				Stats.num(Stats.max(this.warmWithout)), Stats.num(Stats.median(this.warmWith)),
+				Stats.num(Stats.min(this.warmWith)), Stats.num(Stats.max(this.warmWith)),
+				Stats.num(warmAddedMillis())));
+		out.append("| connection check | connections |\n|---|---:|\n");
+		out.append(Stats.f("| a plain TCP listener on the configured port, 1.5 s after the context started | %d |\n",
+				this.listenerConnections));
+		out.append(Stats.f("| running redis-server (`INFO stats` total_connections_received), 1.5 s after start | %d |\n",
+				this.redisConnectionsOnStart));
+		out.append(Stats.f("| same server, after the first call (`ping()`) | %d |\n\n", this.redisConnectionsOnFirstUse));
+	}
+
+}
