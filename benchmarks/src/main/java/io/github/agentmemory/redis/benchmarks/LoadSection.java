@@ -20,8 +20,6 @@ import org.HdrHistogram.Histogram;
  */
 final class LoadSection {
 
-	static final int[] CONCURRENCY = { 1, 16, 256 };
-
 	static final String BASELINE = "lettuce";
 
 	static final String BASELINE_BLOCKING = "lettuce-sync";
@@ -68,7 +66,9 @@ final class LoadSection {
 	private List<BenchClient> clientsFor(int concurrency) {
 		List<BenchClient> list = new ArrayList<>();
 		for (BenchClient client : this.clients) {
-			if (client.async() || concurrency == 1) {
+			boolean selected = this.options.clients.isEmpty() || this.options.clients.contains(client.name())
+					|| client.name().equals(BASELINE) || client.name().equals(BASELINE_BLOCKING);
+			if (selected && (client.async() || concurrency == 1)) {
 				list.add(client);
 			}
 		}
@@ -81,7 +81,7 @@ final class LoadSection {
 			boolean warmup = round == 0;
 			long started = System.nanoTime();
 			for (Workload.Op op : this.options.ops) {
-				for (int c : CONCURRENCY) {
+				for (int c : this.options.concurrency) {
 					List<BenchClient> cell = clientsFor(c);
 					int shift = round % cell.size();
 					for (int i = 0; i < cell.size(); i++) {
@@ -142,7 +142,7 @@ final class LoadSection {
 				+ "p99 ratio, median. CPU: client process CPU time (all JVM threads, incl. GC) per operation, median of "
 				+ "rounds; server: redis-server CPU per operation (10 ms tick resolution).\n\n", this.options.rounds,
 				this.options.cellMillis));
-		for (int c : CONCURRENCY) {
+		for (int c : this.options.concurrency) {
 			out.append(Stats.f("#### %d request%s in flight\n\n", c, (c == 1) ? "" : "s"));
 			out.append("| op | client | ops/s | vs base | p50 µs | p99 µs | p99.9 µs | p99 vs base | CPU µs/op | server µs/op |\n");
 			out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");

@@ -38,6 +38,11 @@ final class Options {
 
 	String out = "benchmarks/target/benchmark-results.md";
 
+	int[] concurrency = { 1, 16, 256 };
+
+	/** Only these clients (and always the baselines); empty: all. */
+	Set<String> clients = new TreeSet<>();
+
 	final List<String> args = new ArrayList<>();
 
 	static Options parse(String[] args) {
@@ -87,6 +92,12 @@ final class Options {
 				for (String op : value.split(",")) {
 					o.ops.add(Workload.Op.valueOf(op.toUpperCase(java.util.Locale.ROOT)));
 				}
+			}
+			else if (arg.startsWith("--concurrency=")) {
+				o.concurrency = Arrays.stream(value.split(",")).mapToInt(Integer::parseInt).toArray();
+			}
+			else if (arg.startsWith("--clients=")) {
+				o.clients = new TreeSet<>(Arrays.asList(value.split(",")));
 			}
 			else if (arg.startsWith("--out=")) {
 				o.out = value;

@@ -1,16 +1,17 @@
 package io.github.agentmemory.redis.benchmarks;
 
 import java.lang.management.ManagementFactory;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 import io.github.agentmemory.redis.AsyncResilientRedisTemplate;
 import io.github.agentmemory.redis.command.Priority;
 import io.github.agentmemory.redis.command.RedisWrite;
 import io.github.agentmemory.redis.command.WriteOutcome;
+import io.github.agentmemory.redis.recovery.WriteSequencer;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 
 import org.springframework.context.ConfigurableApplicationContext;
@@ -54,6 +55,8 @@ final class RecoverySection {
 
 	Map<String, Object> properties;
 
+	List<HeapHistogram.Row> growth = List.of();
+
 	RecoverySection(Options options, RedisProcess redis) {
 		this.options = options;
 		this.redis = redis;
@@ -76,7 +79,6 @@ final class RecoverySection {
 		return used;
 	}
 
-	@SuppressWarnings("unchecked")
 	void run() throws Exception {
 		this.writes = this.options.drainWrites;
 		this.redis.admin().flushall();
@@ -86,6 +88,7 @@ final class RecoverySection {
 		try (ConfigurableApplicationContext context = Contexts.start(Contexts.BootRedisWithStarter.class,
 				this.properties)) {
 			AsyncResilientRedisTemplate template = context.getBean(AsyncResilientRedisTemplate.class);
+			WriteSequencer sequencer = template.getWriteSequencer();
 			for (int i = 0; i < 1000; i++) {
 				template.set("bench:warm:" + i, "x").join();
 			}
@@ -96,69 +99,56 @@ final class RecoverySection {
 			while (breaker.getState() != CircuitBreaker.State.OPEN && System.nanoTime() - deadline < 0) {
 				template.get("bench:probe").handle((v, e) -> null).join();
 			}
-			CompletableFuture<WriteOutcome>[] outcomes = new CompletableFuture[this.writes];
+			// the caller keeps nothing: what stays on the heap is what the queue holds
 			this.heapBefore = usedHeapAfterGc();
+			HeapHistogram histogramBefore = HeapHistogram.take();
 			long start = System.nanoTime();
 			for (int i = 0; i < this.writes; i++) {
-				outcomes[i] = template.write(RedisWrite.set("bench:r:" + i, value(i)), Priority.NORMAL);
+				CompletableFuture<WriteOutcome> outcome = template.write(RedisWrite.set("bench:r:" + i, value(i)),
+						Priority.NORMAL);
+				WriteOutcome now = outcome.getNow(null);
+				if (now == null || now.status() != WriteOutcome.Status.QUEUED) {
+					this.notQueued++;
+				}
 			}
 			this.enqueueNanos = System.nanoTime() - start;
 			this.heapAfter = usedHeapAfterGc();
-			this.queuedSize = template.getWriteSequencer().size();
+			this.growth = HeapHistogram.take().growthSince(histogramBefore, 12);
+			this.queuedSize = sequencer.size();
 
-			AtomicInteger applied = new AtomicInteger();
-			AtomicInteger dropped = new AtomicInteger();
-			AtomicLong first = new AtomicLong(Long.MAX_VALUE);
-			AtomicLong last = new AtomicLong(Long.MIN_VALUE);
-			CompletableFuture<Void> all = new CompletableFuture<>();
-			AtomicInteger remaining = new AtomicInteger(this.writes);
-			for (CompletableFuture<WriteOutcome> outcome : outcomes) {
-				WriteOutcome queued = outcome.getNow(null);
-				if (queued == null || queued.status() != WriteOutcome.Status.QUEUED) {
-					this.notQueued++;
-					if (remaining.decrementAndGet() == 0) {
-						all.complete(null);
-					}
-					continue;
-				}
-				queued.settlement().whenComplete((settled, error) -> {
-					long now = System.nanoTime();
-					if (settled != null && settled.status() == WriteOutcome.Status.APPLIED) {
-						applied.incrementAndGet();
-						first.accumulateAndGet(now, Math::min);
-						last.accumulateAndGet(now, Math::max);
-					}
-					else {
-						dropped.incrementAndGet();
-					}
-					if (remaining.decrementAndGet() == 0) {
-						all.complete(null);
-					}
-				});
-			}
+			long replayedBefore = replayed(template);
 			long cpu0 = LoadRunner.processCpuNanos();
 			long restartedAt = System.nanoTime();
 			this.redis.start();
-			try {
-				all.get(this.options.drainTimeoutSeconds, TimeUnit.SECONDS);
+			long first = -1;
+			long last = -1;
+			long end = restartedAt + TimeUnit.SECONDS.toNanos(this.options.drainTimeoutSeconds);
+			int size = sequencer.size();
+			while (size > 0 && System.nanoTime() - end < 0) {
+				LockSupport.parkNanos(200_000);
+				size = sequencer.size();
+				if (first < 0 && size < this.queuedSize) {
+					first = System.nanoTime();
+				}
 			}
-			catch (java.util.concurrent.TimeoutException ex) {
+			last = System.nanoTime();
+			if (size > 0) {
 				System.out.println("  ! drain did not finish in " + this.options.drainTimeoutSeconds + " s");
 			}
-			long done = System.nanoTime();
 			this.replayCpuNanos = LoadRunner.processCpuNanos() - cpu0;
-			this.applied = applied.get();
-			this.dropped = dropped.get();
-			if (this.applied > 0) {
-				this.restartToFirstNanos = first.get() - restartedAt;
-				this.firstToLastNanos = last.get() - first.get();
-				this.restartToAllNanos = last.get() - restartedAt;
+			this.applied = (int) (replayed(template) - replayedBefore);
+			this.dropped = (int) template.recoveryStats().dropped().values().stream().mapToLong(Long::longValue).sum();
+			if (first > 0) {
+				this.restartToFirstNanos = first - restartedAt;
+				this.firstToLastNanos = last - first;
 			}
-			else {
-				this.restartToAllNanos = done - restartedAt;
-			}
+			this.restartToAllNanos = last - restartedAt;
 			this.keysInRedis = this.redis.admin().dbsize();
 		}
+	}
+
+	private static long replayed(AsyncResilientRedisTemplate template) {
+		return template.recoveryStats().replayed().values().stream().mapToLong(Long::longValue).sum();
 	}
 
 	double bytesPerEntry() {
@@ -176,7 +166,7 @@ final class RecoverySection {
 	}
 
 	double drainPerSecond() {
-		return (this.applied > 1 && this.firstToLastNanos > 0) ? (this.applied - 1) * 1e9 / this.firstToLastNanos
+		return (this.applied > 0 && this.firstToLastNanos > 0) ? this.applied * 1e9 / this.firstToLastNanos
 				: Double.NaN;
 	}
 
@@ -199,14 +189,23 @@ final class RecoverySection {
 				this.heapAfter));
 		out.append(Stats.f("| **heap per queued write** (all of it: the write's own key+value Strings ≈ %.0f B included) | %s bytes |\n",
 				dataBytesPerEntry(), Stats.num(bytesPerEntry())));
-		out.append(Stats.f("| restart → first write applied | %s ms |\n", Stats.num(this.restartToFirstNanos / 1e6)));
-		out.append(Stats.f("| first → last write applied | %s ms |\n", Stats.num(this.firstToLastNanos / 1e6)));
-		out.append(Stats.f("| **drain rate** (first → last applied) | %s writes/s |\n", Stats.num(drainPerSecond())));
+		out.append(Stats.f("| restart → queue starts shrinking | %s ms |\n", Stats.num(this.restartToFirstNanos / 1e6)));
+		out.append(Stats.f("| from then → queue empty | %s ms |\n", Stats.num(this.firstToLastNanos / 1e6)));
+		out.append(Stats.f("| **drain rate** (writes / time from first to last applied) | %s writes/s |\n", Stats.num(drainPerSecond())));
 		out.append(Stats.f("| restart → all applied | %s ms |\n", Stats.num(this.restartToAllNanos / 1e6)));
 		out.append(Stats.f("| client CPU during replay, per write | %s µs |\n",
 				Stats.num(this.replayCpuNanos / 1e3 / Math.max(1, this.applied))));
-		out.append(Stats.f("| applied / dropped / keys in Redis afterwards | %,d / %,d / %,d |\n\n", this.applied,
+		out.append(Stats.f("| replayed / dropped / keys in Redis afterwards | %,d / %,d / %,d |\n\n", this.applied,
 				this.dropped, this.keysInRedis));
+		if (!this.growth.isEmpty()) {
+			out.append("What one queued write holds (live heap growth by class, `GC.class_histogram`, per write):\n\n");
+			out.append("| class | instances per write | bytes per write |\n|---|---:|---:|\n");
+			for (HeapHistogram.Row row : this.growth) {
+				out.append(Stats.f("| `%s` | %.2f | %.1f |\n", row.className(), (double) row.instances() / this.writes,
+						(double) row.bytes() / this.writes));
+			}
+			out.append('\n');
+		}
 	}
 
 }

@@ -35,6 +35,12 @@ final class StartupSection {
 
 	final List<Double> coldWithout = new ArrayList<>();
 
+	final List<Double> coldPairDifferences = new ArrayList<>();
+
+	final List<Double> coldCpuWith = new ArrayList<>();
+
+	final List<Double> coldCpuWithout = new ArrayList<>();
+
 	final List<Double> warmWith = new ArrayList<>();
 
 	final List<Double> warmWithout = new ArrayList<>();
@@ -57,19 +63,27 @@ final class StartupSection {
 				: Contexts.BootRedisOnly.class;
 		ConfigurableApplicationContext context = Contexts.start(configuration, Contexts.redisAt("127.0.0.1", port));
 		long elapsed = System.nanoTime() - start;
-		System.out.println(Stats.f("PROBE %.3f %d", elapsed / 1e6,
-				java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime()));
+		System.out.println(Stats.f("PROBE %.3f %d %.3f", elapsed / 1e6,
+				java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime(),
+				LoadRunner.processCpuNanos() / 1e6));
 		context.close();
 	}
 
 	void run() throws Exception {
 		int closedPort = RedisProcess.freePort();
+		child("with", closedPort);
+		child("without", closedPort);
 		for (int i = 0; i < this.options.coldPairs; i++) {
 			boolean withFirst = i % 2 == 0;
+			double[] pair = new double[4];
 			for (int j = 0; j < 2; j++) {
 				boolean with = (j == 0) == withFirst;
-				(with ? this.coldWith : this.coldWithout).add(child(with ? "with" : "without", closedPort));
+				double[] probe = child(with ? "with" : "without", closedPort);
+				(with ? this.coldWith : this.coldWithout).add(probe[0]);
+				(with ? this.coldCpuWith : this.coldCpuWithout).add(probe[2]);
+				pair[with ? 0 : 1] = probe[0];
 			}
+			this.coldPairDifferences.add(pair[0] - pair[1]);
 		}
 		Map<String, Object> down = Contexts.redisAt("127.0.0.1", closedPort);
 		int unmeasured = Math.max(1, this.options.warmStarts / 2);
@@ -92,7 +106,7 @@ final class StartupSection {
 		checkRealServer();
 	}
 
-	private double child(String variant, int port) throws IOException, InterruptedException {
+	private double[] child(String variant, int port) throws IOException, InterruptedException {
 		List<String> command = new ArrayList<>();
 		command.add(ProcessHandle.current().info().command().orElse("java"));
 		String launched = System.getProperty("sun.java.command", "");
@@ -124,7 +138,8 @@ final class StartupSection {
 			process.destroyForcibly();
 			throw new IllegalStateException("startup probe failed: " + all);
 		}
-		return Double.parseDouble(result.split(" ")[1]);
+		String[] parts = result.split(" ");
+		return new double[] { Double.parseDouble(parts[1]), Double.parseDouble(parts[2]), Double.parseDouble(parts[3]) };
 	}
 
 	/** Something listens on the configured port and counts who connects. */
@@ -167,7 +182,7 @@ final class StartupSection {
 	}
 
 	double coldAddedMillis() {
-		return Stats.median(this.coldWith) - Stats.median(this.coldWithout);
+		return Stats.median(this.coldPairDifferences);
 	}
 
 	double warmAddedMillis() {
@@ -180,11 +195,15 @@ final class StartupSection {
 				+ "vs. with `AgentMemoryRedisAutoConfiguration` too, Redis down (nothing listens on the port), "
 				+ "alternating. Cold: a fresh JVM per start. Warm: repeated in this JVM.\n\n");
 		out.append("| measure | without starter | with starter | added |\n|---|---:|---:|---:|\n");
-		out.append(Stats.f("| cold start, median of %d (min–max) | %s ms (%s–%s) | %s ms (%s–%s) | **%s ms** |\n",
+		out.append(Stats.f("| cold start, median of %d (min–max); added: median of paired differences (min–max) | %s ms (%s–%s) | %s ms (%s–%s) | **%s ms** (%s–%s) |\n",
 				this.coldWith.size(), Stats.num(Stats.median(this.coldWithout)), Stats.num(Stats.min(this.coldWithout)),
 				Stats.num(Stats.max(this.coldWithout)), Stats.num(Stats.median(this.coldWith)),
 				Stats.num(Stats.min(this.coldWith)), Stats.num(Stats.max(this.coldWith)),
-				Stats.num(coldAddedMillis())));
+				Stats.num(coldAddedMillis()), Stats.num(Stats.min(this.coldPairDifferences)),
+				Stats.num(Stats.max(this.coldPairDifferences))));
+		out.append(Stats.f("| cold start, JVM CPU time until the context is up (all threads, incl. JIT), median | %s ms | %s ms | %s ms |\n",
+				Stats.num(Stats.median(this.coldCpuWithout)), Stats.num(Stats.median(this.coldCpuWith)),
+				Stats.num(Stats.median(this.coldCpuWith) - Stats.median(this.coldCpuWithout))));
 		out.append(Stats.f("| warm start, median of %d (min–max) | %s ms (%s–%s) | %s ms (%s–%s) | **%s ms** |\n\n",
 				this.warmWith.size(), Stats.num(Stats.median(this.warmWithout)), Stats.num(Stats.min(this.warmWithout)),
 				Stats.num(Stats.max(this.warmWithout)), Stats.num(Stats.median(this.warmWith)),
