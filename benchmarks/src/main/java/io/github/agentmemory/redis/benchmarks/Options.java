@@ -11,9 +11,9 @@ final class Options {
 
 	boolean quick;
 
-	int rounds = 5;
+	int rounds = 7;
 
-	long cellMillis = 500;
+	long cellMillis = 350;
 
 	long maxOpsPerCell = 5_000_000;
 
@@ -23,7 +23,7 @@ final class Options {
 
 	int drainTimeoutSeconds = 120;
 
-	int coldPairs = 6;
+	int coldPairs = 8;
 
 	int warmStarts = 10;
 

@@ -57,9 +57,12 @@ final class RecoverySection {
 
 	List<HeapHistogram.Row> growth = List.of();
 
-	RecoverySection(Options options, RedisProcess redis) {
+	private final boolean flushConsolidation;
+
+	RecoverySection(Options options, RedisProcess redis, boolean flushConsolidation) {
 		this.options = options;
 		this.redis = redis;
+		this.flushConsolidation = flushConsolidation;
 	}
 
 	static String value(int i) {
@@ -85,8 +88,10 @@ final class RecoverySection {
 		this.properties = Contexts.redisAt(this.redis.host(), this.redis.port());
 		this.properties.put("agent-memory.redis.recovery.capacity", Math.max(100_000, this.writes * 2));
 		this.properties.put("agent-memory.redis.circuit-breaker.wait-duration-in-open-state", "1s");
-		try (ConfigurableApplicationContext context = Contexts.start(Contexts.BootRedisWithStarter.class,
-				this.properties)) {
+		Class<?>[] configuration = this.flushConsolidation
+				? new Class<?>[] { Contexts.BootRedisWithStarter.class, Contexts.FlushConsolidation.class }
+				: new Class<?>[] { Contexts.BootRedisWithStarter.class };
+		try (ConfigurableApplicationContext context = Contexts.start(configuration, this.properties)) {
 			AsyncResilientRedisTemplate template = context.getBean(AsyncResilientRedisTemplate.class);
 			WriteSequencer sequencer = template.getWriteSequencer();
 			for (int i = 0; i < 1000; i++) {
@@ -171,7 +176,9 @@ final class RecoverySection {
 	}
 
 	void report(StringBuilder out) {
-		out.append("### Recovery drain\n\n");
+		out.append(this.flushConsolidation
+				? "### Recovery drain, with FlushConsolidationHandler on the application's Lettuce connection\n\n"
+				: "### Recovery drain\n\n");
 		out.append(Stats.f("%,d `write(RedisWrite.set(key, value), Priority.NORMAL)` calls (distinct keys, distinct "
 				+ "100-byte values) while the server is killed and the circuit open; then the server is restarted. "
 				+ "Settings: %s; everything else default (poll interval 1 s, batch size 500).\n\n", this.writes,

@@ -8,6 +8,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -15,7 +16,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import io.github.agentmemory.redis.AsyncResilientRedisTemplate;
 
+import org.springframework.boot.context.metrics.buffering.BufferingApplicationStartup;
+import org.springframework.boot.context.metrics.buffering.StartupTimeline;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.metrics.StartupStep;
 
 /**
  * What the starter adds to an application's start while Redis is down: context start
@@ -39,6 +43,8 @@ final class StartupSection {
 
 	final List<Double> coldCpuWith = new ArrayList<>();
 
+	final List<Double> coldStarterBeans = new ArrayList<>();
+
 	final List<Double> coldCpuWithout = new ArrayList<>();
 
 	final List<Double> warmWith = new ArrayList<>();
@@ -56,17 +62,67 @@ final class StartupSection {
 		this.redis = redis;
 	}
 
-	/** Child JVM entry: start one context against a closed port, print its time. */
+	/**
+	 * Child JVM entry: start one context against a closed port and print its time, the
+	 * process CPU time so far, and the time spent creating the starter's beans (each
+	 * bean's own instantiation step, minus the steps of other beans nested in it).
+	 */
 	static void probe(String variant, int port) {
 		long start = System.nanoTime();
 		Class<?> configuration = "with".equals(variant) ? Contexts.BootRedisWithStarter.class
 				: Contexts.BootRedisOnly.class;
-		ConfigurableApplicationContext context = Contexts.start(configuration, Contexts.redisAt("127.0.0.1", port));
+		BufferingApplicationStartup steps = new BufferingApplicationStartup(20_000);
+		ConfigurableApplicationContext context = Contexts
+			.builder(new Class<?>[] { configuration }, Contexts.redisAt("127.0.0.1", port))
+			.applicationStartup(steps)
+			.run();
 		long elapsed = System.nanoTime() - start;
-		System.out.println(Stats.f("PROBE %.3f %d %.3f", elapsed / 1e6,
+		double starterBeansMillis = starterBeanMillis(context, steps);
+		System.out.println(Stats.f("PROBE %.3f %d %.3f %.3f", elapsed / 1e6,
 				java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime(),
-				LoadRunner.processCpuNanos() / 1e6));
+				LoadRunner.processCpuNanos() / 1e6, starterBeansMillis));
 		context.close();
+	}
+
+	private static double starterBeanMillis(ConfigurableApplicationContext context,
+			BufferingApplicationStartup steps) {
+		List<StartupTimeline.TimelineEvent> events = steps.getBufferedTimeline().getEvents();
+		Map<Long, Long> nestedNanos = new HashMap<>();
+		for (StartupTimeline.TimelineEvent event : events) {
+			Long parent = event.getStartupStep().getParentId();
+			if (parent != null) {
+				nestedNanos.merge(parent, event.getDuration().toNanos(), Long::sum);
+			}
+		}
+		long ours = 0;
+		for (StartupTimeline.TimelineEvent event : events) {
+			if (!"spring.beans.instantiate".equals(event.getStartupStep().getName())) {
+				continue;
+			}
+			String bean = null;
+			for (StartupStep.Tag tag : event.getStartupStep().getTags()) {
+				if ("beanName".equals(tag.getKey())) {
+					bean = tag.getValue();
+				}
+			}
+			if (bean != null && isStarterBean(context, bean)) {
+				long own = event.getDuration().toNanos() - nestedNanos.getOrDefault(event.getStartupStep().getId(), 0L);
+				ours += own;
+				System.out.println(Stats.f("BEAN %-90s %8.3f ms", bean, own / 1e6));
+			}
+		}
+		return ours / 1e6;
+	}
+
+	private static boolean isStarterBean(ConfigurableApplicationContext context, String bean) {
+		if (bean.startsWith("io.github.agentmemory") || bean.startsWith("agent-memory.redis")) {
+			return true;
+		}
+		if (!context.getBeanFactory().containsBeanDefinition(bean)) {
+			return false;
+		}
+		String factory = context.getBeanFactory().getBeanDefinition(bean).getFactoryBeanName();
+		return factory != null && factory.startsWith("io.github.agentmemory");
 	}
 
 	void run() throws Exception {
@@ -79,6 +135,9 @@ final class StartupSection {
 			for (int j = 0; j < 2; j++) {
 				boolean with = (j == 0) == withFirst;
 				double[] probe = child(with ? "with" : "without", closedPort);
+				if (with) {
+					this.coldStarterBeans.add(probe[3]);
+				}
 				(with ? this.coldWith : this.coldWithout).add(probe[0]);
 				(with ? this.coldCpuWith : this.coldCpuWithout).add(probe[2]);
 				pair[with ? 0 : 1] = probe[0];
@@ -139,7 +198,8 @@ final class StartupSection {
 			throw new IllegalStateException("startup probe failed: " + all);
 		}
 		String[] parts = result.split(" ");
-		return new double[] { Double.parseDouble(parts[1]), Double.parseDouble(parts[2]), Double.parseDouble(parts[3]) };
+		return new double[] { Double.parseDouble(parts[1]), Double.parseDouble(parts[2]), Double.parseDouble(parts[3]),
+				Double.parseDouble(parts[4]) };
 	}
 
 	/** Something listens on the configured port and counts who connects. */
@@ -204,6 +264,9 @@ final class StartupSection {
 		out.append(Stats.f("| cold start, JVM CPU time until the context is up (all threads, incl. JIT), median | %s ms | %s ms | %s ms |\n",
 				Stats.num(Stats.median(this.coldCpuWithout)), Stats.num(Stats.median(this.coldCpuWith)),
 				Stats.num(Stats.median(this.coldCpuWith) - Stats.median(this.coldCpuWithout))));
+		out.append(Stats.f("| cold start, creating the starter's beans (their own `spring.beans.instantiate` steps, class loading included), median (min–max) | – | %s ms (%s–%s) | **%s ms** |\n",
+				Stats.num(Stats.median(this.coldStarterBeans)), Stats.num(Stats.min(this.coldStarterBeans)),
+				Stats.num(Stats.max(this.coldStarterBeans)), Stats.num(Stats.median(this.coldStarterBeans))));
 		out.append(Stats.f("| warm start, median of %d (min–max) | %s ms (%s–%s) | %s ms (%s–%s) | **%s ms** |\n\n",
 				this.warmWith.size(), Stats.num(Stats.median(this.warmWithout)), Stats.num(Stats.min(this.warmWithout)),
 				Stats.num(Stats.max(this.warmWithout)), Stats.num(Stats.median(this.warmWith)),
