@@ -68,7 +68,9 @@ public class WriteSequencer {
 
 	private static final Log logger = LogFactory.getLog(WriteSequencer.class);
 
-	private static final int STRIPES = 64;
+	private static final int STRIPE_BITS = 6;
+
+	private static final int STRIPES = 1 << STRIPE_BITS;
 
 	private final Stripe[] stripes = new Stripe[STRIPES];
 
@@ -664,8 +666,10 @@ public class WriteSequencer {
 	}
 
 	private Stripe stripe(String key) {
-		int hash = key.hashCode();
-		return this.stripes[(hash ^ (hash >>> 16)) & (STRIPES - 1)];
+		// The top bits of a multiplicative hash: not the low bits a stripe's HashMap picks
+		// its bucket with, or all keys of a stripe would share one bucket (and make it a
+		// tree: slower lookups and larger entries).
+		return this.stripes[(key.hashCode() * 0x9E3779B9) >>> (32 - STRIPE_BITS)];
 	}
 
 	private enum Decision {
@@ -752,18 +756,30 @@ public class WriteSequencer {
 	 */
 	private static final class Completions {
 
-		private List<Runnable> actions;
+		/** The first action: usually the only one, so no list is allocated for it. */
+		@Nullable
+		private Runnable first;
+
+		@Nullable
+		private List<Runnable> more;
 
 		void add(Runnable action) {
-			if (this.actions == null) {
-				this.actions = new ArrayList<>(2);
+			if (this.first == null) {
+				this.first = action;
+				return;
 			}
-			this.actions.add(action);
+			if (this.more == null) {
+				this.more = new ArrayList<>(2);
+			}
+			this.more.add(action);
 		}
 
 		void run() {
-			if (this.actions != null) {
-				this.actions.forEach(Runnable::run);
+			if (this.first != null) {
+				this.first.run();
+			}
+			if (this.more != null) {
+				this.more.forEach(Runnable::run);
 			}
 		}
 

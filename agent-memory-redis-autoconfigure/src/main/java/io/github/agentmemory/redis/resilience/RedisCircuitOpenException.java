@@ -14,6 +14,8 @@ import org.springframework.data.redis.RedisConnectionFailureException;
  */
 public class RedisCircuitOpenException extends RedisConnectionFailureException {
 
+	private final String command;
+
 	private final String circuitBreakerName;
 
 	private final CircuitBreaker.State state;
@@ -25,10 +27,18 @@ public class RedisCircuitOpenException extends RedisConnectionFailureException {
 	 * @param state its state when the call was rejected
 	 */
 	public RedisCircuitOpenException(String command, String circuitBreakerName, CircuitBreaker.State state) {
-		super("Redis circuit breaker '" + circuitBreakerName + "' is " + state + ": " + command
-				+ " was not sent to Redis");
+		// the message is built when asked for: a rejected write waiting in the recovery
+		// queue keeps its exception, and rejections are the fast path while Redis is down
+		super(null);
+		this.command = command;
 		this.circuitBreakerName = circuitBreakerName;
 		this.state = state;
+	}
+
+	@Override
+	public String getMessage() {
+		return "Redis circuit breaker '" + this.circuitBreakerName + "' is " + this.state + ": " + this.command
+				+ " was not sent to Redis";
 	}
 
 	/**

@@ -1,0 +1,96 @@
+package io.github.agentmemory.redis.benchmarks;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import io.github.agentmemory.redis.autoconfigure.AgentMemoryRedisAutoConfiguration;
+import io.lettuce.core.resource.NettyCustomizer;
+import io.netty.channel.Channel;
+import io.netty.handler.flush.FlushConsolidationHandler;
+
+import org.springframework.boot.Banner;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
+import org.springframework.boot.autoconfigure.data.redis.ClientResourcesBuilderCustomizer;
+import org.springframework.boot.autoconfigure.data.redis.RedisAutoConfiguration;
+import org.springframework.boot.autoconfigure.data.redis.RedisReactiveAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Spring Boot contexts built the way an application gets them: Boot's Redis
+ * auto-configuration, with or without the starter's.
+ */
+final class Contexts {
+
+	private Contexts() {
+	}
+
+	/** Boot's Redis (and reactive Redis) auto-configuration plus the starter's. */
+	@Configuration(proxyBeanMethods = false)
+	@ImportAutoConfiguration({ RedisAutoConfiguration.class, RedisReactiveAutoConfiguration.class,
+			AgentMemoryRedisAutoConfiguration.class })
+	static class WithStarterAndReactive {
+
+	}
+
+	/** Boot's Redis auto-configuration only: the baseline of the startup comparison. */
+	@Configuration(proxyBeanMethods = false)
+	@ImportAutoConfiguration(RedisAutoConfiguration.class)
+	static class BootRedisOnly {
+
+	}
+
+	/** Boot's Redis auto-configuration plus the starter's. */
+	@Configuration(proxyBeanMethods = false)
+	@ImportAutoConfiguration({ RedisAutoConfiguration.class, AgentMemoryRedisAutoConfiguration.class })
+	static class BootRedisWithStarter {
+
+	}
+
+	/**
+	 * Write coalescing for the application's Lettuce connections, the way an application
+	 * would add it: Netty's FlushConsolidationHandler through Boot's
+	 * ClientResourcesBuilderCustomizer.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	static class FlushConsolidation {
+
+		@Bean
+		ClientResourcesBuilderCustomizer flushConsolidation() {
+			return (builder) -> builder.nettyCustomizer(new NettyCustomizer() {
+				@Override
+				public void afterChannelInitialized(Channel channel) {
+					channel.pipeline().addFirst(new FlushConsolidationHandler(256, true));
+				}
+			});
+		}
+
+	}
+
+	static Map<String, Object> redisAt(String host, int port) {
+		Map<String, Object> properties = new LinkedHashMap<>();
+		properties.put("spring.data.redis.host", host);
+		properties.put("spring.data.redis.port", port);
+		return properties;
+	}
+
+	static ConfigurableApplicationContext start(Class<?> configuration, Map<String, Object> properties) {
+		return start(new Class<?>[] { configuration }, properties);
+	}
+
+	static ConfigurableApplicationContext start(Class<?>[] configuration, Map<String, Object> properties) {
+		return builder(configuration, properties).run();
+	}
+
+	static SpringApplicationBuilder builder(Class<?>[] configuration, Map<String, Object> properties) {
+		return new SpringApplicationBuilder(configuration).web(WebApplicationType.NONE)
+			.bannerMode(Banner.Mode.OFF)
+			.logStartupInfo(false)
+			.registerShutdownHook(false)
+			.properties(properties);
+	}
+
+}

@@ -1,0 +1,112 @@
+package io.github.agentmemory.redis.benchmarks;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/** Command-line options; see benchmarks/README.md. */
+final class Options {
+
+	boolean quick;
+
+	int rounds = 7;
+
+	long cellMillis = 350;
+
+	long maxOpsPerCell = 5_000_000;
+
+	int openCircuitCalls = 200_000;
+
+	int drainWrites = 100_000;
+
+	int drainTimeoutSeconds = 120;
+
+	int coldPairs = 8;
+
+	int warmStarts = 10;
+
+	/** Redisson connection pool size; 1 = one connection, as every other client. */
+	int redissonPool = 1;
+
+	boolean coalescing = true;
+
+	Set<String> sections = new TreeSet<>(List.of("load", "failfast", "recovery", "startup"));
+
+	List<Workload.Op> ops = new ArrayList<>(Arrays.asList(Workload.Op.values()));
+
+	String out = "benchmarks/target/benchmark-results.md";
+
+	int[] concurrency = { 1, 16, 256 };
+
+	/** Only these clients (and always the baselines); empty: all. */
+	Set<String> clients = new TreeSet<>();
+
+	final List<String> args = new ArrayList<>();
+
+	static Options parse(String[] args) {
+		Options o = new Options();
+		o.args.addAll(Arrays.asList(args));
+		for (String arg : args) {
+			if (arg.equals("quick") || arg.equals("--quick")) {
+				o.quick = true;
+				o.rounds = 2;
+				o.cellMillis = 150;
+				o.openCircuitCalls = 50_000;
+				o.coldPairs = 2;
+				o.warmStarts = 4;
+			}
+		}
+		for (String arg : args) {
+			String value = arg.contains("=") ? arg.substring(arg.indexOf('=') + 1) : "";
+			if (arg.startsWith("--rounds=")) {
+				o.rounds = Integer.parseInt(value);
+			}
+			else if (arg.startsWith("--cell-ms=")) {
+				o.cellMillis = Long.parseLong(value);
+			}
+			else if (arg.startsWith("--max-ops=")) {
+				o.maxOpsPerCell = Long.parseLong(value);
+			}
+			else if (arg.startsWith("--drain-writes=")) {
+				o.drainWrites = Integer.parseInt(value);
+			}
+			else if (arg.startsWith("--cold-pairs=")) {
+				o.coldPairs = Integer.parseInt(value);
+			}
+			else if (arg.startsWith("--warm-starts=")) {
+				o.warmStarts = Integer.parseInt(value);
+			}
+			else if (arg.startsWith("--redisson-pool=")) {
+				o.redissonPool = Integer.parseInt(value);
+			}
+			else if (arg.startsWith("--coalescing=")) {
+				o.coalescing = Boolean.parseBoolean(value);
+			}
+			else if (arg.startsWith("--sections=")) {
+				o.sections = new TreeSet<>(Arrays.asList(value.split(",")));
+			}
+			else if (arg.startsWith("--ops=")) {
+				o.ops = new ArrayList<>();
+				for (String op : value.split(",")) {
+					o.ops.add(Workload.Op.valueOf(op.toUpperCase(java.util.Locale.ROOT)));
+				}
+			}
+			else if (arg.startsWith("--concurrency=")) {
+				o.concurrency = Arrays.stream(value.split(",")).mapToInt(Integer::parseInt).toArray();
+			}
+			else if (arg.startsWith("--clients=")) {
+				o.clients = new TreeSet<>(Arrays.asList(value.split(",")));
+			}
+			else if (arg.startsWith("--out=")) {
+				o.out = value;
+			}
+			else if (!arg.equals("quick") && !arg.equals("--quick")) {
+				throw new IllegalArgumentException("unknown option " + arg + "; see benchmarks/README.md");
+			}
+		}
+		return o;
+	}
+
+}
