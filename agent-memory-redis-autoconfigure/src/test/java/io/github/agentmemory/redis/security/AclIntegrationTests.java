@@ -2,7 +2,6 @@ package io.github.agentmemory.redis.security;
 
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 import io.github.agentmemory.redis.AsyncResilientRedisTemplate;
 import io.github.agentmemory.redis.command.Priority;
@@ -20,14 +19,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.dao.PermissionDeniedDataAccessException;
 
+import static io.github.agentmemory.redis.security.TemplateCalls.failure;
+import static io.github.agentmemory.redis.security.TemplateCalls.template;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowable;
 
 /**
  * An ACL user with a password and limited rights ({@code ~app:*}, no dangerous
@@ -111,17 +110,6 @@ class AclIntegrationTests {
 			assertThat(template.recoveryStats().enqueued().values()).containsOnly(0L);
 			assertThat(template.getExecutor().getCircuitBreaker().getState()).isEqualTo(State.CLOSED);
 		});
-	}
-
-	private static Throwable failure(CompletableFuture<?> call) {
-		Throwable thrown = catchThrowable(call::join);
-		assertThat(thrown).isInstanceOf(CompletionException.class);
-		return thrown.getCause();
-	}
-
-	private static AsyncResilientRedisTemplate template(AssertableApplicationContext context) {
-		assertThat(context).hasNotFailed();
-		return context.getBean(AsyncResilientRedisTemplate.class);
 	}
 
 }

@@ -1,8 +1,6 @@
 package io.github.agentmemory.redis.security;
 
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 import io.github.agentmemory.redis.AsyncResilientRedisTemplate;
 import io.github.agentmemory.redis.actuate.AgentMemoryRedisHealthIndicator;
@@ -26,15 +24,15 @@ import org.springframework.boot.actuate.data.redis.RedisHealthIndicator;
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.Status;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.dao.PermissionDeniedDataAccessException;
 import org.springframework.data.redis.RedisConnectionFailureException;
 
+import static io.github.agentmemory.redis.security.TemplateCalls.failure;
+import static io.github.agentmemory.redis.security.TemplateCalls.template;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -202,17 +200,6 @@ class AuthenticationIntegrationTests {
 				assertThat(template.getExecutor().getCircuitBreaker().getState()).isEqualTo(State.OPEN);
 			});
 		assertThat(output.getAll()).contains("Could not connect to Redis").doesNotContain(PASSWORD);
-	}
-
-	private static Throwable failure(CompletableFuture<?> call) {
-		Throwable thrown = catchThrowable(call::join);
-		assertThat(thrown).isInstanceOf(CompletionException.class);
-		return thrown.getCause();
-	}
-
-	private static AsyncResilientRedisTemplate template(AssertableApplicationContext context) {
-		assertThat(context).hasNotFailed();
-		return context.getBean(AsyncResilientRedisTemplate.class);
 	}
 
 }

@@ -2,8 +2,6 @@ package io.github.agentmemory.redis.security;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 import io.github.agentmemory.redis.AsyncResilientRedisTemplate;
 import io.github.agentmemory.redis.test.RedisServerExtension;
@@ -16,15 +14,15 @@ import redis.embedded.RedisServer;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
-import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.core.io.ClassPathResource;
 import org.springframework.data.redis.RedisConnectionFailureException;
 
+import static io.github.agentmemory.redis.security.TemplateCalls.failure;
+import static io.github.agentmemory.redis.security.TemplateCalls.template;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowable;
 
 /**
  * TLS through Spring Boot's SSL bundles, against redis-servers that serve TLS only
@@ -144,17 +142,6 @@ class TlsIntegrationTests {
 	void theServerRefusesPlainTextOnItsTlsPort() {
 		runner(port).run((context) -> assertThat(failure(template(context).get("k")))
 			.isInstanceOf(RedisConnectionFailureException.class));
-	}
-
-	private static Throwable failure(CompletableFuture<?> call) {
-		Throwable thrown = catchThrowable(call::join);
-		assertThat(thrown).isInstanceOf(CompletionException.class);
-		return thrown.getCause();
-	}
-
-	private static AsyncResilientRedisTemplate template(AssertableApplicationContext context) {
-		assertThat(context).hasNotFailed();
-		return context.getBean(AsyncResilientRedisTemplate.class);
 	}
 
 }

@@ -1,21 +1,14 @@
 package io.github.agentmemory.redis.test;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
-import org.junit.jupiter.api.extension.AfterAllCallback;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
-
-import static org.awaitility.Awaitility.await;
 
 /**
  * A Redis Cluster of real processes on loopback for a test class: three masters, each
@@ -29,18 +22,14 @@ import static org.awaitility.Awaitility.await;
  * static final RedisClusterExtension cluster = new RedisClusterExtension();
  * </pre>
  */
-public final class RedisClusterExtension implements BeforeAllCallback, BeforeEachCallback, AfterAllCallback {
+public final class RedisClusterExtension extends RedisDeploymentExtension {
 
 	/** Number of hash slots of a Redis Cluster. */
 	public static final int SLOTS = 16384;
 
 	private static final int MASTERS = 3;
 
-	private static final Duration PATIENCE = Duration.ofSeconds(60);
-
 	private final int[] ports = RedisProcesses.freePorts(MASTERS * 2);
-
-	private RedisProcesses processes;
 
 	@Override
 	public void beforeAll(ExtensionContext context) {
@@ -56,12 +45,9 @@ public final class RedisClusterExtension implements BeforeAllCallback, BeforeEac
 		for (int i = 1; i < this.ports.length; i++) {
 			this.processes.onServer(this.ports[i], (commands) -> commands.clusterMeet("127.0.0.1", this.ports[0]));
 		}
-		await("every node to know the others").atMost(PATIENCE)
-			.pollInterval(Duration.ofMillis(100))
-			.ignoreExceptions()
-			.until(() -> Arrays.stream(this.ports)
-				.allMatch((port) -> nodes(port).size() == this.ports.length
-						&& nodes(port).stream().noneMatch((node) -> node.flags().contains("handshake"))));
+		awaitState("every node to know the others").until(() -> Arrays.stream(this.ports)
+			.allMatch((port) -> nodes(port).size() == this.ports.length
+					&& nodes(port).stream().noneMatch((node) -> node.flags().contains("handshake"))));
 		for (int i = 0; i < MASTERS; i++) {
 			String masterId = this.processes.onServer(this.ports[i], (commands) -> commands.clusterMyId());
 			this.processes.onServer(this.ports[MASTERS + i], (commands) -> commands.clusterReplicate(masterId));
@@ -74,14 +60,6 @@ public final class RedisClusterExtension implements BeforeAllCallback, BeforeEac
 		heal();
 		for (int master : masterPorts()) {
 			this.processes.onServer(master, (commands) -> commands.flushall());
-		}
-	}
-
-	@Override
-	public void afterAll(ExtensionContext context) {
-		if (this.processes != null) {
-			this.processes.close();
-			this.processes = null;
 		}
 	}
 
@@ -103,30 +81,27 @@ public final class RedisClusterExtension implements BeforeAllCallback, BeforeEac
 	 * link is up.
 	 */
 	public void awaitHealthy() {
-		await("a healthy cluster").atMost(PATIENCE)
-			.pollInterval(Duration.ofMillis(100))
-			.ignoreExceptions()
-			.untilAsserted(() -> {
-				for (int port : this.ports) {
-					check(this.processes.isRunning(port), "node " + port + " runs");
-					String info = this.processes.onServer(port, (commands) -> commands.clusterInfo());
-					check(info.contains("cluster_state:ok") && info.contains("cluster_slots_ok:" + SLOTS)
-							&& info.contains("cluster_known_nodes:" + this.ports.length), port + ": " + info);
-					List<Node> nodes = nodes(port);
-					check(nodes.stream().noneMatch((node) -> node.flags().stream().anyMatch((f) -> f.startsWith("fail"))),
-							port + " sees a failing node: " + nodes);
-					List<Node> masters = nodes.stream().filter(Node::isServingMaster).toList();
-					check(masters.size() == MASTERS, port + " sees masters " + masters);
-					for (Node master : masters) {
-						check(nodes.stream().anyMatch((node) -> master.id().equals(node.masterId())),
-								"a replica of " + master + " in " + nodes);
-					}
+		awaitState("a healthy cluster").untilAsserted(() -> {
+			for (int port : this.ports) {
+				check(this.processes.isRunning(port), "node " + port + " runs");
+				String info = this.processes.onServer(port, (commands) -> commands.clusterInfo());
+				check(info.contains("cluster_state:ok") && info.contains("cluster_slots_ok:" + SLOTS)
+						&& info.contains("cluster_known_nodes:" + this.ports.length), port + ": " + info);
+				List<Node> nodes = nodes(port);
+				check(nodes.stream().noneMatch((node) -> node.flags().stream().anyMatch((f) -> f.startsWith("fail"))),
+						port + " sees a failing node: " + nodes);
+				List<Node> masters = nodes.stream().filter(Node::isServingMaster).toList();
+				check(masters.size() == MASTERS, port + " sees masters " + masters);
+				for (Node master : masters) {
+					check(nodes.stream().anyMatch((node) -> master.id().equals(node.masterId())),
+							"a replica of " + master + " in " + nodes);
 				}
-				for (Node replica : nodes(this.ports[0]).stream().filter((node) -> node.flags().contains("slave")).toList()) {
-					String info = this.processes.onServer(replica.port(), (commands) -> commands.info("replication"));
-					check(info.contains("master_link_status:up"), replica.port() + ": " + info);
-				}
-			});
+			}
+			for (Node replica : nodes(this.ports[0]).stream().filter((node) -> node.flags().contains("slave")).toList()) {
+				String info = this.processes.onServer(replica.port(), (commands) -> commands.info("replication"));
+				check(info.contains("master_link_status:up"), replica.port() + ": " + info);
+			}
+		});
 	}
 
 	/**
@@ -184,13 +159,10 @@ public final class RedisClusterExtension implements BeforeAllCallback, BeforeEac
 	 * Wait until every running node says the cluster is down.
 	 */
 	public void awaitClusterDown() {
-		await("the cluster to be down").atMost(PATIENCE)
-			.pollInterval(Duration.ofMillis(100))
-			.ignoreExceptions()
-			.until(() -> Arrays.stream(this.ports)
-				.filter(this.processes::isRunning)
-				.allMatch((port) -> this.processes.onServer(port, (commands) -> commands.clusterInfo())
-					.contains("cluster_state:fail")));
+		awaitState("the cluster to be down").until(() -> Arrays.stream(this.ports)
+			.filter(this.processes::isRunning)
+			.allMatch((port) -> this.processes.onServer(port, (commands) -> commands.clusterInfo())
+				.contains("cluster_state:fail")));
 	}
 
 	/**
@@ -223,26 +195,23 @@ public final class RedisClusterExtension implements BeforeAllCallback, BeforeEac
 	 * @return the port of the replica promoted in place of the killed master
 	 */
 	public int awaitFailover(List<Integer> mastersBefore) {
-		return await("a failover to a replica").atMost(PATIENCE)
-			.pollInterval(Duration.ofMillis(100))
-			.ignoreExceptions()
-			.until(() -> {
-				List<Integer> promoted = null;
-				for (int port : this.ports) {
-					if (!this.processes.isRunning(port)) {
-						continue;
-					}
-					String info = this.processes.onServer(port, (commands) -> commands.clusterInfo());
-					List<Integer> masters = nodes(port).stream().filter(Node::isServingMaster).map(Node::port).toList();
-					List<Integer> fresh = masters.stream().filter((master) -> !mastersBefore.contains(master)).toList();
-					if (!info.contains("cluster_state:ok") || masters.size() != MASTERS || fresh.size() != 1
-							|| (promoted != null && !promoted.equals(fresh))) {
-						return null;
-					}
-					promoted = fresh;
+		return awaitState("a failover to a replica").until(() -> {
+			List<Integer> promoted = null;
+			for (int port : this.ports) {
+				if (!this.processes.isRunning(port)) {
+					continue;
 				}
-				return (promoted != null) ? promoted.get(0) : null;
-			}, (port) -> port != null);
+				String info = this.processes.onServer(port, (commands) -> commands.clusterInfo());
+				List<Integer> masters = nodes(port).stream().filter(Node::isServingMaster).map(Node::port).toList();
+				List<Integer> fresh = masters.stream().filter((master) -> !mastersBefore.contains(master)).toList();
+				if (!info.contains("cluster_state:ok") || masters.size() != MASTERS || fresh.size() != 1
+						|| (promoted != null && !promoted.equals(fresh))) {
+					return null;
+				}
+				promoted = fresh;
+			}
+			return (promoted != null) ? promoted.get(0) : null;
+		}, (port) -> port != null);
 	}
 
 	/**
@@ -279,31 +248,15 @@ public final class RedisClusterExtension implements BeforeAllCallback, BeforeEac
 	}
 
 	/**
-	 * The processes, for admin commands on a node.
-	 * @return the processes
-	 */
-	public RedisProcesses processes() {
-		return this.processes;
-	}
-
-	/**
 	 * Spring Boot properties that point at the cluster's nodes.
 	 * @return {@code spring.data.redis.cluster.nodes}
 	 */
 	public String[] springProperties() {
-		return new String[] { "spring.data.redis.cluster.nodes=" + Arrays.stream(this.ports)
-			.mapToObj((port) -> "127.0.0.1:" + port)
-			.collect(Collectors.joining(",")) };
+		return new String[] { "spring.data.redis.cluster.nodes=" + loopbackNodes(this.ports) };
 	}
 
 	private int anyRunningPort() {
 		return Arrays.stream(this.ports).filter(this.processes::isRunning).findFirst().orElseThrow();
-	}
-
-	private static void check(boolean condition, String message) {
-		if (!condition) {
-			throw new AssertionError(message);
-		}
 	}
 
 	/**

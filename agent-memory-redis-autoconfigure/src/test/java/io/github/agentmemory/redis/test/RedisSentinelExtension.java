@@ -1,18 +1,11 @@
 package io.github.agentmemory.redis.test;
 
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
-import org.junit.jupiter.api.extension.AfterAllCallback;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
-
-import static org.awaitility.Awaitility.await;
 
 /**
  * A Sentinel deployment of real processes on loopback for a test class: one master, one
@@ -27,18 +20,14 @@ import static org.awaitility.Awaitility.await;
  * static final RedisSentinelExtension sentinel = new RedisSentinelExtension();
  * </pre>
  */
-public final class RedisSentinelExtension implements BeforeAllCallback, BeforeEachCallback, AfterAllCallback {
+public final class RedisSentinelExtension extends RedisDeploymentExtension {
 
 	/** The name the sentinels monitor the master under. */
 	public static final String MASTER_NAME = "mymaster";
 
-	private static final Duration PATIENCE = Duration.ofSeconds(60);
-
 	private final int[] serverPorts;
 
 	private final int[] sentinelPorts;
-
-	private RedisProcesses processes;
 
 	public RedisSentinelExtension() {
 		int[] ports = RedisProcesses.freePorts(5);
@@ -69,14 +58,6 @@ public final class RedisSentinelExtension implements BeforeAllCallback, BeforeEa
 		this.processes.onServer(masterPort(), (commands) -> commands.flushall());
 	}
 
-	@Override
-	public void afterAll(ExtensionContext context) {
-		if (this.processes != null) {
-			this.processes.close();
-			this.processes = null;
-		}
-	}
-
 	/**
 	 * Start any killed server again, as a replica of the current master, and wait until
 	 * the deployment is healthy.
@@ -98,48 +79,42 @@ public final class RedisSentinelExtension implements BeforeAllCallback, BeforeEa
 	 * other two and sees the replica up.
 	 */
 	public void awaitHealthy() {
-		await("a healthy Sentinel deployment").atMost(PATIENCE)
-			.pollInterval(Duration.ofMillis(100))
-			.ignoreExceptions()
-			.untilAsserted(() -> {
-				int master = awaitOneMaster();
-				String masterRole = this.processes.onServer(master, (commands) -> commands.info("replication"));
-				assertContains(masterRole, "role:master");
-				for (int port : this.serverPorts) {
-					if (port != master) {
-						String info = this.processes.onServer(port, (commands) -> commands.info("replication"));
-						assertContains(info, "role:slave");
-						assertContains(info, "master_port:" + master);
-						assertContains(info, "master_link_status:up");
-					}
+		awaitState("a healthy Sentinel deployment").untilAsserted(() -> {
+			int master = awaitOneMaster();
+			String masterRole = this.processes.onServer(master, (commands) -> commands.info("replication"));
+			assertContains(masterRole, "role:master");
+			for (int port : this.serverPorts) {
+				if (port != master) {
+					String info = this.processes.onServer(port, (commands) -> commands.info("replication"));
+					assertContains(info, "role:slave");
+					assertContains(info, "master_port:" + master);
+					assertContains(info, "master_link_status:up");
 				}
-				for (int sentinel : this.sentinelPorts) {
-					Map<String, String> state = this.processes.onSentinel(sentinel,
-							(commands) -> commands.master(MASTER_NAME));
-					check(state.get("flags").equals("master"), "master flags " + state);
-					check(state.get("num-other-sentinels").equals("2"), "sentinels " + state);
-					List<Map<String, String>> replicas = this.processes.onSentinel(sentinel,
-							(commands) -> commands.replicas(MASTER_NAME));
-					check(replicas.stream()
-						.anyMatch((replica) -> replica.get("flags").equals("slave")
-								&& replica.get("master-link-status").equals("ok")), "replicas " + replicas);
-				}
-			});
+			}
+			for (int sentinel : this.sentinelPorts) {
+				Map<String, String> state = this.processes.onSentinel(sentinel,
+						(commands) -> commands.master(MASTER_NAME));
+				check(state.get("flags").equals("master"), "master flags " + state);
+				check(state.get("num-other-sentinels").equals("2"), "sentinels " + state);
+				List<Map<String, String>> replicas = this.processes.onSentinel(sentinel,
+						(commands) -> commands.replicas(MASTER_NAME));
+				check(replicas.stream()
+					.anyMatch((replica) -> replica.get("flags").equals("slave")
+							&& replica.get("master-link-status").equals("ok")), "replicas " + replicas);
+			}
+		});
 	}
 
 	private int awaitOneMaster() {
-		return await("the sentinels to agree on a master").atMost(PATIENCE)
-			.pollInterval(Duration.ofMillis(100))
-			.ignoreExceptions()
-			.until(() -> {
-				List<Integer> masters = Arrays.stream(this.sentinelPorts)
-					.mapToObj((sentinel) -> this.processes
-						.onSentinel(sentinel, (commands) -> commands.getMasterAddrByName(MASTER_NAME)))
-					.map((address) -> ((InetSocketAddress) address).getPort())
-					.distinct()
-					.toList();
-				return (masters.size() == 1 && this.processes.isRunning(masters.get(0))) ? masters.get(0) : null;
-			}, (port) -> port != null);
+		return awaitState("the sentinels to agree on a master").until(() -> {
+			List<Integer> masters = Arrays.stream(this.sentinelPorts)
+				.mapToObj((sentinel) -> this.processes
+					.onSentinel(sentinel, (commands) -> commands.getMasterAddrByName(MASTER_NAME)))
+				.map((address) -> ((InetSocketAddress) address).getPort())
+				.distinct()
+				.toList();
+			return (masters.size() == 1 && this.processes.isRunning(masters.get(0))) ? masters.get(0) : null;
+		}, (port) -> port != null);
 	}
 
 	/**
@@ -178,22 +153,11 @@ public final class RedisSentinelExtension implements BeforeAllCallback, BeforeEa
 	 * @return the new master's port
 	 */
 	public int awaitFailoverFrom(int oldMaster) {
-		return await("a failover away from port " + oldMaster).atMost(PATIENCE)
-			.pollInterval(Duration.ofMillis(100))
-			.ignoreExceptions()
-			.until(() -> {
-				int master = awaitOneMaster();
-				String role = this.processes.onServer(master, (commands) -> commands.info("replication"));
-				return (master != oldMaster && role.contains("role:master")) ? master : null;
-			}, (port) -> port != null);
-	}
-
-	/**
-	 * The processes, for admin commands on a server.
-	 * @return the processes
-	 */
-	public RedisProcesses processes() {
-		return this.processes;
+		return awaitState("a failover away from port " + oldMaster).until(() -> {
+			int master = awaitOneMaster();
+			String role = this.processes.onServer(master, (commands) -> commands.info("replication"));
+			return (master != oldMaster && role.contains("role:master")) ? master : null;
+		}, (port) -> port != null);
 	}
 
 	/**
@@ -201,11 +165,8 @@ public final class RedisSentinelExtension implements BeforeAllCallback, BeforeEa
 	 * @return {@code spring.data.redis.sentinel.master} and {@code .nodes}
 	 */
 	public String[] springProperties() {
-		String nodes = Arrays.stream(this.sentinelPorts)
-			.mapToObj((port) -> "127.0.0.1:" + port)
-			.collect(Collectors.joining(","));
 		return new String[] { "spring.data.redis.sentinel.master=" + MASTER_NAME,
-				"spring.data.redis.sentinel.nodes=" + nodes };
+				"spring.data.redis.sentinel.nodes=" + loopbackNodes(this.sentinelPorts) };
 	}
 
 	private static List<String> concat(List<String> lines, String line) {
@@ -216,12 +177,6 @@ public final class RedisSentinelExtension implements BeforeAllCallback, BeforeEa
 
 	private static void assertContains(String text, String expected) {
 		check(text.contains(expected), "expected '" + expected + "' in " + text);
-	}
-
-	private static void check(boolean condition, String message) {
-		if (!condition) {
-			throw new AssertionError(message);
-		}
 	}
 
 }

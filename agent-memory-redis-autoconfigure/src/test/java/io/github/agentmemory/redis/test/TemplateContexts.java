@@ -39,6 +39,16 @@ public final class TemplateContexts {
 	}
 
 	/**
+	 * A runner pointed at a Sentinel deployment, a Cluster or a server by the given
+	 * properties, with the {@link #FAILOVER_PROPERTIES settings of the failover tests}.
+	 * @param connection the properties that point at Redis
+	 * @return the runner
+	 */
+	public static ApplicationContextRunner failoverRunner(String... connection) {
+		return runner().withPropertyValues(connection).withPropertyValues(FAILOVER_PROPERTIES);
+	}
+
+	/**
 	 * A runner pointed at the given server, with short timeouts and a short open state
 	 * suited to tests.
 	 * @param redis the server

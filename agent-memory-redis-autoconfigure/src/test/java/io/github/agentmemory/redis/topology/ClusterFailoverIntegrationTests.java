@@ -1,7 +1,6 @@
 package io.github.agentmemory.redis.topology;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -17,6 +16,7 @@ import io.github.agentmemory.redis.test.RedisClusterExtension;
 import io.github.agentmemory.redis.test.TemplateContexts;
 import io.github.agentmemory.redis.test.TemplateOperations;
 import io.github.agentmemory.redis.test.WriteLoad;
+import io.github.agentmemory.redis.topology.FailoverUnderLoad.Begun;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -45,9 +45,7 @@ class ClusterFailoverIntegrationTests {
 	static final RedisClusterExtension cluster = new RedisClusterExtension();
 
 	private ApplicationContextRunner runner() {
-		return TemplateContexts.runner()
-			.withPropertyValues(cluster.springProperties())
-			.withPropertyValues(TemplateContexts.FAILOVER_PROPERTIES);
+		return TemplateContexts.failoverRunner(cluster.springProperties());
 	}
 
 	@Test
@@ -71,39 +69,20 @@ class ClusterFailoverIntegrationTests {
 			AsyncResilientRedisTemplate template = template(context);
 			template.ping().join();
 			BreakerErrors errors = BreakerErrors.record(template);
-			WriteLoad load = WriteLoad.start(template, "load:", 4, Duration.ofMillis(5), 30_000, PATIENCE);
 			int killed = cluster.masterPorts().get(0);
-			int promoted;
-			try {
-				await().atMost(PATIENCE).until(() -> load.acknowledgedCount() >= 400);
+			FailoverUnderLoad failover = FailoverUnderLoad.run(template, PATIENCE, () -> {
 				List<Integer> mastersBefore = cluster.killMaster(killed);
-				int issuedAtKill = load.issuedCount();
-				promoted = cluster.awaitFailover(mastersBefore);
-				// the load goes on: writes issued after the failover are acknowledged too
-				await().atMost(PATIENCE)
-					.until(() -> load.snapshot()
-						.stream()
-						.skip(issuedAtKill)
-						.filter(WriteLoad.Issued::acknowledged)
-						.count() >= 400);
-			}
-			finally {
-				load.stop();
-			}
-			await().atMost(PATIENCE).until(load::isSettled);
+				return new Begun(killed, () -> cluster.awaitFailover(mastersBefore));
+			});
+			WriteLoad load = failover.load();
 			Map<String, String> acknowledged = load.acknowledged();
 			Map<String, String> stored = cluster.entries("load:*");
-			List<String> lost = new ArrayList<>();
-			acknowledged.forEach((key, value) -> {
-				if (!value.equals(stored.get(key))) {
-					lost.add(key);
-				}
-			});
+			List<String> lost = failover.lost(stored);
 			List<String> scanned = template.scan("load:*", 100).collectList().block(PATIENCE);
 			logger.info(String.format(
 					"Cluster failover %d -> %d: %d writes issued, %d acknowledged, %d lost, %d keys stored, %d scanned;"
 							+ " keys per master %s; %s; %s; breaker failures %s",
-					killed, promoted, load.issuedCount(), acknowledged.size(), lost.size(), stored.size(),
+					failover.from(), failover.to(), load.issuedCount(), acknowledged.size(), lost.size(), stored.size(),
 					scanned.size(), cluster.keyCounts("load:*"), load.statuses(), load.failures(), errors));
 			assertThat(lost).as("acknowledged writes missing after the failover").isEmpty();
 			assertThat(load.statuses().get(Priority.HIGH.name())).containsOnlyKeys(Status.APPLIED);
@@ -121,37 +100,21 @@ class ClusterFailoverIntegrationTests {
 			AsyncResilientRedisTemplate template = template(context);
 			template.ping().join();
 			BreakerErrors errors = BreakerErrors.record(template);
-			WriteLoad load = WriteLoad.start(template, "load:", 4, Duration.ofMillis(5), 30_000, PATIENCE);
 			int master = cluster.masterPorts().get(0);
 			int replica = cluster.replicaOf(master);
-			try {
-				await().atMost(PATIENCE).until(() -> load.acknowledgedCount() >= 400);
-				int issuedAtFailover = load.issuedCount();
+			FailoverUnderLoad failover = FailoverUnderLoad.run(template, PATIENCE, () -> new Begun(master, () -> {
 				// the replica takes over in agreement with its master, which then answers MOVED
 				cluster.processes().onServer(replica, (commands) -> commands.clusterFailover(false));
 				await().atMost(PATIENCE)
 					.ignoreExceptions()
 					.until(() -> cluster.masterPorts().contains(replica) && !cluster.masterPorts().contains(master));
 				cluster.awaitHealthy();
-				await().atMost(PATIENCE)
-					.until(() -> load.snapshot()
-						.stream()
-						.skip(issuedAtFailover)
-						.filter(WriteLoad.Issued::acknowledged)
-						.count() >= 400);
-			}
-			finally {
-				load.stop();
-			}
-			await().atMost(PATIENCE).until(load::isSettled);
+				return replica;
+			}));
+			WriteLoad load = failover.load();
 			Map<String, String> acknowledged = load.acknowledged();
 			Map<String, String> stored = cluster.entries("load:*");
-			List<String> lost = new ArrayList<>();
-			acknowledged.forEach((key, value) -> {
-				if (!value.equals(stored.get(key))) {
-					lost.add(key);
-				}
-			});
+			List<String> lost = failover.lost(stored);
 			logger.info(String.format(
 					"Cluster manual failover %d -> %d: %d writes issued, %d acknowledged, %d lost; %s; %s;"
 							+ " breaker failures %s",

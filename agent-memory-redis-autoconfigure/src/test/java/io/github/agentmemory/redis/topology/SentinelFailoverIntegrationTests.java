@@ -16,6 +16,7 @@ import io.github.agentmemory.redis.test.RedisSentinelExtension;
 import io.github.agentmemory.redis.test.TemplateContexts;
 import io.github.agentmemory.redis.test.TemplateOperations;
 import io.github.agentmemory.redis.test.WriteLoad;
+import io.github.agentmemory.redis.topology.FailoverUnderLoad.Begun;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -44,9 +45,7 @@ class SentinelFailoverIntegrationTests {
 	static final RedisSentinelExtension sentinel = new RedisSentinelExtension();
 
 	private ApplicationContextRunner runner() {
-		return TemplateContexts.runner()
-			.withPropertyValues(sentinel.springProperties())
-			.withPropertyValues(TemplateContexts.FAILOVER_PROPERTIES);
+		return TemplateContexts.failoverRunner(sentinel.springProperties());
 	}
 
 	@Test
@@ -65,26 +64,13 @@ class SentinelFailoverIntegrationTests {
 			AsyncResilientRedisTemplate template = template(context);
 			template.ping().join();
 			BreakerErrors errors = BreakerErrors.record(template);
-			WriteLoad load = WriteLoad.start(template, "load:", 4, Duration.ofMillis(5), 30_000, PATIENCE);
-			int oldMaster;
-			int newMaster;
-			try {
-				await().atMost(PATIENCE).until(() -> load.acknowledgedCount() >= 400);
-				oldMaster = sentinel.killMaster();
-				int issuedAtKill = load.issuedCount();
-				newMaster = sentinel.awaitFailoverFrom(oldMaster);
-				// the load goes on: writes issued after the failover are acknowledged too
-				await().atMost(PATIENCE)
-					.until(() -> load.snapshot()
-						.stream()
-						.skip(issuedAtKill)
-						.filter(WriteLoad.Issued::acknowledged)
-						.count() >= 400);
-			}
-			finally {
-				load.stop();
-			}
-			await().atMost(PATIENCE).until(load::isSettled);
+			FailoverUnderLoad failover = FailoverUnderLoad.run(template, PATIENCE, () -> {
+				int killed = sentinel.killMaster();
+				return new Begun(killed, () -> sentinel.awaitFailoverFrom(killed));
+			});
+			WriteLoad load = failover.load();
+			int oldMaster = failover.from();
+			int newMaster = failover.to();
 			Map<String, String> acknowledged = load.acknowledged();
 			List<String> lost = lost(newMaster, acknowledged);
 			logger.info(String.format(
@@ -131,9 +117,8 @@ class SentinelFailoverIntegrationTests {
 
 	@Test
 	void writeAnsweredReadOnlyByAReplicaIsQueuedNotDropped() {
-		TemplateContexts.runner()
-			.withPropertyValues("spring.data.redis.host=127.0.0.1", "spring.data.redis.port=" + sentinel.replicaPort())
-			.withPropertyValues(TemplateContexts.FAILOVER_PROPERTIES)
+		TemplateContexts
+			.failoverRunner("spring.data.redis.host=127.0.0.1", "spring.data.redis.port=" + sentinel.replicaPort())
 			.run((context) -> {
 				WriteOutcome outcome = template(context).write(RedisWrite.set("k", "v"), Priority.HIGH).join();
 				assertThat(outcome.status()).isEqualTo(Status.QUEUED);

@@ -2,10 +2,9 @@ package io.github.agentmemory.sample.security;
 
 import java.time.Duration;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -13,11 +12,7 @@ import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.client.TestRestTemplate;
-import org.springframework.http.HttpEntity;
-import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -42,19 +37,13 @@ class PasswordNotExposedEndToEndTests {
 
 	private static final String PASSWORD = PasswordProtectedRedis.PASSWORD;
 
-	private static final PasswordProtectedRedis redis = new PasswordProtectedRedis();
+	@RegisterExtension
+	static final PasswordProtectedRedis redis = new PasswordProtectedRedis();
 
-	@Autowired
-	private TestRestTemplate http;
+	private final AgentRequests app;
 
-	@BeforeAll
-	static void startRedis() {
-		redis.start();
-	}
-
-	@AfterAll
-	static void stopRedis() {
-		redis.stop();
+	PasswordNotExposedEndToEndTests(@Autowired TestRestTemplate http) {
+		this.app = new AgentRequests(http);
 	}
 
 	@DynamicPropertySource
@@ -64,19 +53,20 @@ class PasswordNotExposedEndToEndTests {
 
 	@Test
 	void thePasswordWorksAndNoEndpointShowsIt(CapturedOutput output) {
-		ResponseEntity<String> stored = putState("7", "{\"position\":\"10,20\"}");
+		ResponseEntity<String> stored = this.app.putState("7", "{\"position\":\"10,20\"}");
 		assertThat(stored.getBody()).contains("\"outcome\":\"APPLIED\"");
-		assertThat(get("/agents/7/state").getBody()).contains("10,20");
+		assertThat(this.app.get("/agents/7/state").getBody()).contains("10,20");
 
-		ResponseEntity<String> property = get("/actuator/env/spring.data.redis.password");
+		ResponseEntity<String> property = this.app.get("/actuator/env/spring.data.redis.password");
 		assertThat(property.getStatusCode()).isEqualTo(HttpStatus.OK);
 		assertThat(property.getBody()).contains("\"value\":\"******\"").doesNotContain(PASSWORD);
-		assertThat(get("/actuator/env").getBody()).contains("spring.data.redis.password").doesNotContain(PASSWORD);
-		assertThat(get("/actuator/configprops").getBody()).contains("\"password\":\"******\"")
+		assertThat(this.app.get("/actuator/env").getBody()).contains("spring.data.redis.password")
 			.doesNotContain(PASSWORD);
-		assertThat(get("/actuator/configprops/spring.data.redis").getBody()).contains("\"password\":\"******\"")
+		assertThat(this.app.get("/actuator/configprops").getBody()).contains("\"password\":\"******\"")
 			.doesNotContain(PASSWORD);
-		ResponseEntity<String> health = get("/actuator/health");
+		assertThat(this.app.get("/actuator/configprops/spring.data.redis").getBody()).contains("\"password\":\"******\"")
+			.doesNotContain(PASSWORD);
+		ResponseEntity<String> health = this.app.get("/actuator/health");
 		assertThat(health.getStatusCode()).isEqualTo(HttpStatus.OK);
 		assertThat(health.getBody()).contains("agentMemoryRedis").doesNotContain(PASSWORD);
 		assertThat(output.getAll()).doesNotContain(PASSWORD);
@@ -84,21 +74,21 @@ class PasswordNotExposedEndToEndTests {
 
 	@Test
 	void whileRedisIsDownNeitherTheEndpointsNorTheLogsShowThePassword(CapturedOutput output) {
-		assertThat(putState("8", "{\"health\":\"90\"}").getBody()).contains("\"outcome\":\"APPLIED\"");
+		assertThat(this.app.putState("8", "{\"health\":\"90\"}").getBody()).contains("\"outcome\":\"APPLIED\"");
 		redis.stop();
 		try {
-			ResponseEntity<String> read = get("/agents/8/state");
+			ResponseEntity<String> read = this.app.get("/agents/8/state");
 			assertThat(read.getStatusCode()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
 			assertThat(read.getBody()).doesNotContain(PASSWORD);
 			await().atMost(Duration.ofSeconds(10))
-				.untilAsserted(() -> assertThat(get("/actuator/health/agentMemoryRedis").getBody())
+				.untilAsserted(() -> assertThat(this.app.get("/actuator/health/agentMemoryRedis").getBody())
 					.contains("\"unavailable\""));
-			ResponseEntity<String> health = get("/actuator/health");
+			ResponseEntity<String> health = this.app.get("/actuator/health");
 			assertThat(health.getStatusCode()).as("Boot's redis indicator is DOWN")
 				.isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
 			assertThat(health.getBody()).doesNotContain(PASSWORD);
-			assertThat(get("/actuator/env").getBody()).doesNotContain(PASSWORD);
-			assertThat(get("/actuator/configprops").getBody()).doesNotContain(PASSWORD);
+			assertThat(this.app.get("/actuator/env").getBody()).doesNotContain(PASSWORD);
+			assertThat(this.app.get("/actuator/configprops").getBody()).doesNotContain(PASSWORD);
 		}
 		finally {
 			redis.start();
@@ -106,19 +96,9 @@ class PasswordNotExposedEndToEndTests {
 		await().atMost(Duration.ofSeconds(30))
 			.pollInterval(Duration.ofMillis(200))
 			.alias("reconnected with the password to the restarted (empty) Redis")
-			.untilAsserted(() -> assertThat(get("/agents/8/state").getStatusCode()).isEqualTo(HttpStatus.NOT_FOUND));
+			.untilAsserted(
+					() -> assertThat(this.app.get("/agents/8/state").getStatusCode()).isEqualTo(HttpStatus.NOT_FOUND));
 		assertThat(output.getAll()).contains("Redis").doesNotContain(PASSWORD);
-	}
-
-	private ResponseEntity<String> get(String url) {
-		return this.http.getForEntity(url, String.class);
-	}
-
-	private ResponseEntity<String> putState(String agent, String json) {
-		HttpHeaders headers = new HttpHeaders();
-		headers.setContentType(MediaType.APPLICATION_JSON);
-		return this.http.exchange("/agents/" + agent + "/state", HttpMethod.PUT, new HttpEntity<>(json, headers),
-				String.class);
 	}
 
 }

@@ -5,15 +5,24 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import redis.embedded.RedisServer;
 
 import org.springframework.test.context.DynamicPropertyRegistry;
 
 /**
  * A {@code redis-server} that requires a password, on a free loopback port; it can be
- * stopped and started again on the same port.
+ * stopped and started again on the same port. As an extension it runs from before all
+ * tests of a class to after them all.
+ *
+ * <pre class="code">
+ * &#64;RegisterExtension
+ * static final PasswordProtectedRedis redis = new PasswordProtectedRedis();
+ * </pre>
  */
-final class PasswordProtectedRedis {
+final class PasswordProtectedRedis implements BeforeAllCallback, AfterAllCallback {
 
 	/** The password Redis requires: distinctive, so that a leak is found by a search. */
 	static final String PASSWORD = "s3cr3t-Pa55word";
@@ -21,6 +30,16 @@ final class PasswordProtectedRedis {
 	private final int port = freePort();
 
 	private RedisServer server;
+
+	@Override
+	public void beforeAll(ExtensionContext context) {
+		start();
+	}
+
+	@Override
+	public void afterAll(ExtensionContext context) {
+		stop();
+	}
 
 	synchronized void start() {
 		if (this.server != null && this.server.isActive()) {

@@ -1,8 +1,7 @@
 package io.github.agentmemory.sample.security;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.actuate.endpoint.SanitizingFunction;
@@ -31,20 +30,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 @DirtiesContext
 class ShownValuesEndToEndTests {
 
-	private static final PasswordProtectedRedis redis = new PasswordProtectedRedis();
+	@RegisterExtension
+	static final PasswordProtectedRedis redis = new PasswordProtectedRedis();
 
 	@Autowired
 	private TestRestTemplate http;
-
-	@BeforeAll
-	static void startRedis() {
-		redis.start();
-	}
-
-	@AfterAll
-	static void stopRedis() {
-		redis.stop();
-	}
 
 	@DynamicPropertySource
 	static void redisProperties(DynamicPropertyRegistry registry) {

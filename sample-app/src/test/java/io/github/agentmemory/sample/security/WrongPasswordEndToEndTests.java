@@ -2,10 +2,9 @@ package io.github.agentmemory.sample.security;
 
 import java.time.Duration;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -13,11 +12,7 @@ import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.client.TestRestTemplate;
-import org.springframework.http.HttpEntity;
-import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -39,19 +34,13 @@ class WrongPasswordEndToEndTests {
 
 	private static final String WRONG_PASSWORD = "wr0ng-Pa55word";
 
-	private static final PasswordProtectedRedis redis = new PasswordProtectedRedis();
+	@RegisterExtension
+	static final PasswordProtectedRedis redis = new PasswordProtectedRedis();
 
-	@Autowired
-	private TestRestTemplate http;
+	private final AgentRequests app;
 
-	@BeforeAll
-	static void startRedis() {
-		redis.start();
-	}
-
-	@AfterAll
-	static void stopRedis() {
-		redis.stop();
+	WrongPasswordEndToEndTests(@Autowired TestRestTemplate http) {
+		this.app = new AgentRequests(http);
 	}
 
 	@DynamicPropertySource
@@ -62,36 +51,25 @@ class WrongPasswordEndToEndTests {
 	@Test
 	void everyRequestGetsAnAuthenticationErrorAndNoPasswordIsShown(CapturedOutput output) {
 		for (int i = 0; i < 5; i++) {
-			ResponseEntity<String> read = get("/agents/7/state");
+			ResponseEntity<String> read = this.app.get("/agents/7/state");
 			assertThat(read.getStatusCode()).isEqualTo(HttpStatus.BAD_GATEWAY);
 			assertThat(read.getBody()).contains("WRONGPASS").contains("spring.data.redis.password");
 		}
-		ResponseEntity<String> write = putState("7", "{\"health\":\"90\"}");
+		ResponseEntity<String> write = this.app.putState("7", "{\"health\":\"90\"}");
 		assertThat(write.getBody()).contains("\"outcome\":\"FAILED\"").doesNotContain("QUEUED");
 		await().atMost(Duration.ofSeconds(10))
-			.untilAsserted(() -> assertThat(get("/actuator/health/agentMemoryRedis").getBody())
+			.untilAsserted(() -> assertThat(this.app.get("/actuator/health/agentMemoryRedis").getBody())
 				.contains("\"status\":\"UP\"")
 				.contains("\"state\":\"CLOSED\"")
 				.contains("WRONGPASS"));
 		for (String url : new String[] { "/actuator/health", "/actuator/env", "/actuator/configprops" }) {
-			assertThat(get(url).getBody()).as(url)
+			assertThat(this.app.get(url).getBody()).as(url)
 				.doesNotContain(WRONG_PASSWORD)
 				.doesNotContain(PasswordProtectedRedis.PASSWORD);
 		}
 		assertThat(output.getAll()).contains("WRONGPASS")
 			.doesNotContain(WRONG_PASSWORD)
 			.doesNotContain(PasswordProtectedRedis.PASSWORD);
-	}
-
-	private ResponseEntity<String> get(String url) {
-		return this.http.getForEntity(url, String.class);
-	}
-
-	private ResponseEntity<String> putState(String agent, String json) {
-		HttpHeaders headers = new HttpHeaders();
-		headers.setContentType(MediaType.APPLICATION_JSON);
-		return this.http.exchange("/agents/" + agent + "/state", HttpMethod.PUT, new HttpEntity<>(json, headers),
-				String.class);
 	}
 
 }
