@@ -219,9 +219,10 @@ public class WriteSequencer {
 		Completions completions = new Completions();
 		boolean sendNow = false;
 		synchronized (stripe) {
-			KeyState state = stripe.keys.get(write.key());
+			KeyState state = state(stripe, write.key());
 			if (state != null && state.hasLane()) {
 				waitBehindLane(state, write, completions);
+				removeIfIdle(stripe, write.key(), state);
 			}
 			else {
 				if (state == null) {
@@ -284,7 +285,7 @@ public class WriteSequencer {
 		Completions completions = new Completions();
 		boolean more;
 		synchronized (stripe) {
-			KeyState state = stripe.keys.get(write.key());
+			KeyState state = state(stripe, write.key());
 			state.inFlight--;
 			write.sending = false;
 			if (error == null) {
@@ -484,7 +485,7 @@ public class WriteSequencer {
 		Stripe stripe = stripe(key);
 		PendingWrite head;
 		synchronized (stripe) {
-			KeyState state = stripe.keys.get(key);
+			KeyState state = state(stripe, key);
 			if (state == null || !state.hasLane()) {
 				return CompletableFuture.completedFuture(true);
 			}
@@ -498,6 +499,7 @@ public class WriteSequencer {
 				return CompletableFuture.completedFuture(true);
 			}
 			if (state.inFlight > 0 || head.notBeforeNanos - this.nanoTime.getAsLong() > 0) {
+				removeIfIdle(stripe, key, state);
 				return CompletableFuture.completedFuture(true);
 			}
 			state.inFlight++;
@@ -516,10 +518,37 @@ public class WriteSequencer {
 		return state.anyMatch((other) -> other.sending && other.sequence > write.sequence);
 	}
 
-	private void removeIfIdle(Stripe stripe, String key, KeyState state) {
-		if (state.inFlight == 0 && !state.hasLane()) {
-			stripe.keys.remove(key);
+	/**
+	 * Forget an idle key, or keep a key whose only state is one waiting write as that
+	 * write alone (no {@link KeyState}: most queued keys hold one write while Redis is
+	 * down). Only a state that has nothing in flight and has applied nothing is kept that
+	 * way, so {@link #state(Stripe, String)} gives back the same state.
+	 */
+	private static void removeIfIdle(Stripe stripe, String key, KeyState state) {
+		if (state.inFlight == 0) {
+			if (!state.hasLane()) {
+				stripe.keys.remove(key);
+			}
+			else if (state.lastApplied == 0 && state.lane instanceof PendingWrite single) {
+				stripe.keys.put(key, single);
+			}
 		}
+	}
+
+	/**
+	 * A key's state, {@code null} when it has none; a key kept as its one waiting write
+	 * gets its {@link KeyState} back.
+	 */
+	@Nullable
+	private static KeyState state(Stripe stripe, String key) {
+		Object value = stripe.keys.get(key);
+		if (value instanceof PendingWrite single) {
+			KeyState state = new KeyState();
+			state.lane = single;
+			stripe.keys.put(key, state);
+			return state;
+		}
+		return (KeyState) value;
 	}
 
 	// ---- queue bookkeeping --------------------------------------------------------------------
@@ -545,7 +574,7 @@ public class WriteSequencer {
 	private void purge(String key) {
 		Stripe stripe = stripe(key);
 		synchronized (stripe) {
-			KeyState state = stripe.keys.get(key);
+			KeyState state = state(stripe, key);
 			if (state != null) {
 				state.removeIf((write) -> write.done && !write.sending);
 				removeIfIdle(stripe, key, state);
@@ -732,7 +761,8 @@ public class WriteSequencer {
 
 	private static final class Stripe {
 
-		final Map<String, KeyState> keys = new HashMap<>();
+		/** A {@link KeyState}, or a key's one waiting {@link PendingWrite} (see removeIfIdle). */
+		final Map<String, Object> keys = new HashMap<>();
 
 	}
 
