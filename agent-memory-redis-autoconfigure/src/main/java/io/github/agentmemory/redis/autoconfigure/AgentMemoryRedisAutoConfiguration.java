@@ -42,7 +42,8 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 @ConditionalOnClass({ LettuceConnectionFactory.class, CircuitBreaker.class, Retry.class })
 @ConditionalOnProperty(prefix = "agent-memory.redis", name = "enabled", matchIfMissing = true)
 @EnableConfigurationProperties(AgentMemoryRedisProperties.class)
-@Import({ LettuceFailFastConfiguration.class, LettuceClusterRefreshConfiguration.class })
+@Import({ LettuceFailFastConfiguration.class, LettuceClusterRefreshConfiguration.class,
+		LettuceFlushConsolidationConfiguration.class })
 public class AgentMemoryRedisAutoConfiguration {
 
 	@Bean

@@ -32,6 +32,8 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 
 	private final ClusterRefresh clusterRefresh = new ClusterRefresh();
 
+	private final FlushConsolidation flushConsolidation = new FlushConsolidation();
+
 	private final Scheduler scheduler = new Scheduler();
 
 	private final Recovery recovery = new Recovery();
@@ -62,6 +64,10 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 
 	public ClusterRefresh getClusterRefresh() {
 		return this.clusterRefresh;
+	}
+
+	public FlushConsolidation getFlushConsolidation() {
+		return this.flushConsolidation;
 	}
 
 	public Scheduler getScheduler() {
@@ -112,6 +118,9 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 		checkDuration(prefix + "fail-fast.max-reconnect-delay", this.failFast.maxReconnectDelay);
 		checkDuration(prefix + "cluster-refresh.period", this.clusterRefresh.period);
 		checkDuration(prefix + "cluster-refresh.adaptive-timeout", this.clusterRefresh.adaptiveTimeout);
+		check(this.flushConsolidation.explicitFlushAfterFlushes >= 1,
+				prefix + "flush-consolidation.explicit-flush-after-flushes", "at least 1",
+				this.flushConsolidation.explicitFlushAfterFlushes);
 		check(this.scheduler.poolSize >= 1, prefix + "scheduler.pool-size", "at least 1", this.scheduler.poolSize);
 		check(this.recovery.capacity >= 1, prefix + "recovery.capacity", "at least 1", this.recovery.capacity);
 		checkDuration(prefix + "recovery.poll-interval", this.recovery.pollInterval);
@@ -391,6 +400,43 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 
 		public void setAdaptiveTimeout(Duration adaptiveTimeout) {
 			this.adaptiveTimeout = adaptiveTimeout;
+		}
+
+	}
+
+	/**
+	 * Netty's FlushConsolidationHandler on the application's Lettuce connections: many
+	 * commands written in one event-loop turn go out in one socket write instead of one
+	 * each. Off by default: it helps under concurrency (many requests in flight, the
+	 * recovery queue's replay) and was not shown to help a single caller.
+	 */
+	public static class FlushConsolidation {
+
+		/**
+		 * Whether to add Netty's FlushConsolidationHandler to every channel of the
+		 * application's shared LettuceConnectionFactory (through its ClientResources).
+		 */
+		private boolean enabled = false;
+
+		/**
+		 * Most flushes held back before one is passed on even while commands keep coming.
+		 */
+		private int explicitFlushAfterFlushes = 256;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public int getExplicitFlushAfterFlushes() {
+			return this.explicitFlushAfterFlushes;
+		}
+
+		public void setExplicitFlushAfterFlushes(int explicitFlushAfterFlushes) {
+			this.explicitFlushAfterFlushes = explicitFlushAfterFlushes;
 		}
 
 	}

@@ -38,17 +38,22 @@ final class PendingWrite {
 	@Nullable
 	final RetryPolicy retryPolicy;
 
-	/** Completes with the caller's first answer (priority writes). */
+	/**
+	 * Priority writes: first the caller's outcome; once the caller was told QUEUED
+	 * ({@link #settling}), the settlement, which completes with the final outcome when the
+	 * write is applied or dropped. One field serves both: the outcome is complete by then
+	 * and the caller reaches the settlement through it, so the write keeps neither the
+	 * completed outcome nor its {@link WriteOutcome}. Guarded by the stripe lock.
+	 */
 	@Nullable
-	final CompletableFuture<WriteOutcome> outcome;
+	CompletableFuture<WriteOutcome> outcome;
 
 	/** Completes with the raw reply (writes issued without a priority). */
 	@Nullable
 	final CompletableFuture<Object> reply;
 
-	/** Completes with the final outcome once a QUEUED write is applied or dropped. */
-	@Nullable
-	CompletableFuture<WriteOutcome> settlement;
+	/** The caller was told QUEUED: {@link #outcome} is the settlement. */
+	boolean settling;
 
 	int mode;
 
@@ -61,8 +66,14 @@ final class PendingWrite {
 	/** Set once, when the write is applied or given up; read without the stripe lock. */
 	volatile boolean done;
 
+	/**
+	 * The last error: a {@link Throwable}, or, when it was only the circuit breaker
+	 * rejecting this write (the common case while Redis is down), the breaker's state at
+	 * that moment, which is all it takes to describe that rejection again (see
+	 * {@code WriteSequencer#lastError}), so a queued write keeps no exception of its own.
+	 */
 	@Nullable
-	Throwable lastError;
+	Object lastError;
 
 	// PriorityIndex links, guarded by the index
 	boolean indexed;

@@ -15,8 +15,8 @@ import org.springframework.lang.Nullable;
  * Every waiting write, in one arrival-ordered list per priority (intrusive links, so no
  * node is allocated and removal is constant time). It bounds the queue: when full, the
  * oldest write of the lowest priority makes room, unless it is more important than the
- * newcomer, which is then refused. All methods are guarded by this index's monitor; it
- * never calls out while holding it.
+ * newcomer, which is then refused. All methods but {@link #size()} are guarded by this
+ * index's monitor; it never calls out while holding it.
  *
  * @author agent-memory-redis
  */
@@ -32,7 +32,8 @@ final class PriorityIndex {
 
 	private final int capacity;
 
-	private int size;
+	/** Written under this index's monitor, read without it ({@link #size()}). */
+	private volatile int size;
 
 	PriorityIndex(int capacity) {
 		this.capacity = capacity;
@@ -65,7 +66,13 @@ final class PriorityIndex {
 		}
 	}
 
-	synchronized int size() {
+	/**
+	 * The number of waiting writes, read without the monitor: callers that watch the
+	 * queue (the recovery rounds, health and metrics) never contend with the writes
+	 * being added and removed.
+	 * @return the size
+	 */
+	int size() {
 		return this.size;
 	}
 

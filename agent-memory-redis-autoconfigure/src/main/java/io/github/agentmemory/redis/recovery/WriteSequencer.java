@@ -4,7 +4,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -16,6 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 
 import io.github.agentmemory.redis.command.DropReason;
 import io.github.agentmemory.redis.command.Priority;
@@ -219,9 +219,10 @@ public class WriteSequencer {
 		Completions completions = new Completions();
 		boolean sendNow = false;
 		synchronized (stripe) {
-			KeyState state = stripe.keys.get(write.key());
+			KeyState state = state(stripe, write.key());
 			if (state != null && state.hasLane()) {
 				waitBehindLane(state, write, completions);
+				removeIfIdle(stripe, write.key(), state);
 			}
 			else {
 				if (state == null) {
@@ -257,7 +258,7 @@ public class WriteSequencer {
 		if (write.mode == PendingWrite.RETRYING) {
 			write.mode = PendingWrite.QUEUED;
 		}
-		state.lane().addLast(write);
+		state.addLast(write);
 		enqueue(state, write, null, completions);
 	}
 
@@ -284,7 +285,7 @@ public class WriteSequencer {
 		Completions completions = new Completions();
 		boolean more;
 		synchronized (stripe) {
-			KeyState state = stripe.keys.get(write.key());
+			KeyState state = state(stripe, write.key());
 			state.inFlight--;
 			write.sending = false;
 			if (error == null) {
@@ -305,34 +306,32 @@ public class WriteSequencer {
 		boolean wasQueued = write.indexed;
 		state.lastApplied = Math.max(state.lastApplied, write.sequence);
 		if (fromLane) {
-			state.lane.remove(write);
+			state.remove(write);
 			this.index.remove(write);
 		}
 		write.done = true;
 		if (!fromLane && state.hasLane()) {
 			// anything older still waiting would now overwrite newer data (a lane's head is
 			// its oldest write, so only a write sent directly can overtake waiting ones)
-			for (Iterator<PendingWrite> it = state.lane.iterator(); it.hasNext();) {
-				PendingWrite older = it.next();
+			state.removeIf((older) -> {
 				if (older.sequence < write.sequence && !older.sending && !older.done) {
-					it.remove();
 					this.index.remove(older);
 					drop(older, DropReason.SUPERSEDED, null, completions);
+					return true;
 				}
-			}
+				return false;
+			});
 		}
 		if (wasQueued) {
 			this.counters.replayed(write.priority);
 			this.listeners.forEach((listener) -> listener.replayed(write.priority));
 		}
-		if (write.settlement != null) {
-			completions.add(() -> write.settlement.complete(WriteOutcome.applied(write.write)));
-		}
-		else if (write.reply != null) {
+		if (write.reply != null) {
 			completions.add(() -> write.reply.complete(value));
 		}
 		else {
-			completions.add(() -> write.outcome.complete(WriteOutcome.applied(write.write)));
+			CompletableFuture<WriteOutcome> outcome = write.outcome;
+			completions.add(() -> outcome.complete(WriteOutcome.applied(write.write)));
 		}
 	}
 
@@ -340,7 +339,7 @@ public class WriteSequencer {
 			Completions completions) {
 		RedisFault fault = this.classifier.classify(error);
 		boolean rejected = error instanceof RedisCircuitOpenException;
-		write.lastError = error;
+		write.lastError = lastError(write, error);
 		if (!rejected) {
 			write.attempts++;
 		}
@@ -350,14 +349,14 @@ public class WriteSequencer {
 		}
 		if (decision != Decision.WAIT) {
 			if (fromLane) {
-				state.lane.remove(write);
+				state.remove(write);
 				this.index.remove(write);
 			}
 			finish(write, decision, error, completions);
 			return;
 		}
 		if (!fromLane) {
-			insertInOrder(state.lane(), write);
+			state.insertInOrder(write);
 		}
 		if (write.mode == PendingWrite.QUEUED) {
 			write.notBeforeNanos = 0;
@@ -377,7 +376,7 @@ public class WriteSequencer {
 			return Decision.FAIL;
 		}
 		if (!rejected && !write.write.idempotent()) {
-			return (write.mode == PendingWrite.QUEUED && write.settlement != null) ? Decision.DROP_NOT_RETRYABLE
+			return (write.mode == PendingWrite.QUEUED && write.settling) ? Decision.DROP_NOT_RETRYABLE
 					: Decision.FAIL;
 		}
 		if (write.mode == PendingWrite.PLAIN) {
@@ -398,7 +397,7 @@ public class WriteSequencer {
 		if (!this.settings.enabled()) {
 			return Decision.DROP_DISABLED;
 		}
-		if (write.settlement != null && write.attempts >= this.settings.maxAttempts()) {
+		if (write.settling && write.attempts >= this.settings.maxAttempts()) {
 			return Decision.DROP_EXHAUSTED;
 		}
 		return Decision.WAIT;
@@ -412,7 +411,7 @@ public class WriteSequencer {
 			case DROP_EXHAUSTED -> drop(write, DropReason.ATTEMPTS_EXHAUSTED, error, completions);
 			case DROP_NOT_RETRYABLE -> drop(write, DropReason.NOT_RETRYABLE, error, completions);
 			default -> {
-				if (write.settlement != null) {
+				if (write.settling) {
 					drop(write, DropReason.PERMANENT_ERROR, error, completions);
 				}
 				else {
@@ -430,14 +429,18 @@ public class WriteSequencer {
 		if (!write.indexed) {
 			admit(write, completions);
 			if (write.done) {
-				state.lane.remove(write);
+				state.remove(write);
 				return;
 			}
 		}
-		if (write.mode == PendingWrite.QUEUED && write.settlement == null) {
+		if (write.mode == PendingWrite.QUEUED && !write.settling) {
+			CompletableFuture<WriteOutcome> outcome = write.outcome;
 			CompletableFuture<WriteOutcome> settlement = new CompletableFuture<>();
-			write.settlement = settlement;
-			completions.add(() -> write.outcome.complete(WriteOutcome.queued(write.write, cause, settlement)));
+			// from now on the write keeps only the settlement: the caller reaches it through
+			// the outcome
+			write.outcome = settlement;
+			write.settling = true;
+			completions.add(() -> outcome.complete(WriteOutcome.queued(write.write, cause, settlement)));
 		}
 	}
 
@@ -451,7 +454,7 @@ public class WriteSequencer {
 		if (!write.indexed) {
 			admit(write, completions);
 			if (write.done) {
-				state.lane.remove(write);
+				state.remove(write);
 				return;
 			}
 		}
@@ -482,20 +485,21 @@ public class WriteSequencer {
 		Stripe stripe = stripe(key);
 		PendingWrite head;
 		synchronized (stripe) {
-			KeyState state = stripe.keys.get(key);
+			KeyState state = state(stripe, key);
 			if (state == null || !state.hasLane()) {
 				return CompletableFuture.completedFuture(true);
 			}
-			head = state.lane.peekFirst();
+			head = state.peekFirst();
 			while (head != null && head.done && !head.sending) {
-				state.lane.pollFirst();
-				head = state.lane.peekFirst();
+				state.pollFirst();
+				head = state.peekFirst();
 			}
 			if (head == null) {
 				removeIfIdle(stripe, key, state);
 				return CompletableFuture.completedFuture(true);
 			}
 			if (state.inFlight > 0 || head.notBeforeNanos - this.nanoTime.getAsLong() > 0) {
+				removeIfIdle(stripe, key, state);
 				return CompletableFuture.completedFuture(true);
 			}
 			state.inFlight++;
@@ -510,37 +514,41 @@ public class WriteSequencer {
 		});
 	}
 
-	private static void insertInOrder(ArrayDeque<PendingWrite> lane, PendingWrite write) {
-		if (lane.isEmpty() || lane.peekLast().sequence < write.sequence) {
-			lane.addLast(write);
-			return;
-		}
-		List<PendingWrite> newer = new ArrayList<>();
-		while (!lane.isEmpty() && lane.peekLast().sequence > write.sequence) {
-			newer.add(lane.pollLast());
-		}
-		lane.addLast(write);
-		for (int i = newer.size() - 1; i >= 0; i--) {
-			lane.addLast(newer.get(i));
-		}
+	private static boolean newerIsSending(KeyState state, PendingWrite write) {
+		return state.anyMatch((other) -> other.sending && other.sequence > write.sequence);
 	}
 
-	private static boolean newerIsSending(KeyState state, PendingWrite write) {
-		if (!state.hasLane()) {
-			return false;
-		}
-		for (PendingWrite other : state.lane) {
-			if (other.sending && other.sequence > write.sequence) {
-				return true;
+	/**
+	 * Forget an idle key, or keep a key whose only state is one waiting write as that
+	 * write alone (no {@link KeyState}: most queued keys hold one write while Redis is
+	 * down). Only a state that has nothing in flight and has applied nothing is kept that
+	 * way, so {@link #state(Stripe, String)} gives back the same state.
+	 */
+	private static void removeIfIdle(Stripe stripe, String key, KeyState state) {
+		if (state.inFlight == 0) {
+			if (!state.hasLane()) {
+				stripe.keys.remove(key);
+			}
+			else if (state.lastApplied == 0 && state.lane instanceof PendingWrite single) {
+				stripe.keys.put(key, single);
 			}
 		}
-		return false;
 	}
 
-	private void removeIfIdle(Stripe stripe, String key, KeyState state) {
-		if (state.inFlight == 0 && !state.hasLane()) {
-			stripe.keys.remove(key);
+	/**
+	 * A key's state, {@code null} when it has none; a key kept as its one waiting write
+	 * gets its {@link KeyState} back.
+	 */
+	@Nullable
+	private static KeyState state(Stripe stripe, String key) {
+		Object value = stripe.keys.get(key);
+		if (value instanceof PendingWrite single) {
+			KeyState state = new KeyState();
+			state.lane = single;
+			stripe.keys.put(key, state);
+			return state;
 		}
+		return (KeyState) value;
 	}
 
 	// ---- queue bookkeeping --------------------------------------------------------------------
@@ -557,7 +565,7 @@ public class WriteSequencer {
 	}
 
 	private void evict(PendingWrite evicted, Completions completions) {
-		drop(evicted, DropReason.CAPACITY, evicted.lastError, completions);
+		drop(evicted, DropReason.CAPACITY, lastError(evicted), completions);
 		String key = evicted.key();
 		// its lane may belong to another stripe: remove it there, never under this lock
 		completions.add(() -> purge(key));
@@ -566,9 +574,9 @@ public class WriteSequencer {
 	private void purge(String key) {
 		Stripe stripe = stripe(key);
 		synchronized (stripe) {
-			KeyState state = stripe.keys.get(key);
-			if (state != null && state.lane != null) {
-				state.lane.removeIf((write) -> write.done && !write.sending);
+			KeyState state = state(stripe, key);
+			if (state != null) {
+				state.removeIf((write) -> write.done && !write.sending);
 				removeIfIdle(stripe, key, state);
 			}
 		}
@@ -586,7 +594,7 @@ public class WriteSequencer {
 		}
 		Completions completions = new Completions();
 		for (PendingWrite write : expired) {
-			drop(write, DropReason.EXPIRED, write.lastError, completions);
+			drop(write, DropReason.EXPIRED, lastError(write), completions);
 			String key = write.key();
 			completions.add(() -> purge(key));
 		}
@@ -606,7 +614,7 @@ public class WriteSequencer {
 		Completions completions = new Completions();
 		for (PendingWrite write : remaining) {
 			counts.merge(write.priority, 1, Integer::sum);
-			drop(write, DropReason.SHUTDOWN, write.lastError, completions);
+			drop(write, DropReason.SHUTDOWN, lastError(write), completions);
 			String key = write.key();
 			completions.add(() -> purge(key));
 		}
@@ -633,11 +641,9 @@ public class WriteSequencer {
 			this.dropLog.dropped(write, reason, cause);
 		}
 		WriteOutcome dropped = WriteOutcome.dropped(write.write, reason, cause);
-		if (write.settlement != null) {
-			completions.add(() -> write.settlement.complete(dropped));
-		}
-		else if (write.outcome != null) {
-			completions.add(() -> write.outcome.complete(dropped));
+		CompletableFuture<WriteOutcome> outcome = write.outcome;
+		if (outcome != null) {
+			completions.add(() -> outcome.complete(dropped));
 		}
 		else if (write.reply != null) {
 			DataAccessException error = new TransientDataAccessResourceException(write.write.command()
@@ -648,12 +654,43 @@ public class WriteSequencer {
 
 	private void fail(PendingWrite write, Throwable error, Completions completions) {
 		write.done = true;
-		if (write.outcome != null) {
-			completions.add(() -> write.outcome.complete(WriteOutcome.failed(write.write, error)));
+		CompletableFuture<WriteOutcome> outcome = write.outcome;
+		if (outcome != null) {
+			completions.add(() -> outcome.complete(WriteOutcome.failed(write.write, error)));
 		}
 		else {
 			completions.add(() -> write.reply.completeExceptionally(error));
 		}
+	}
+
+	/**
+	 * What to keep of a write's last error: a plain rejection by this circuit breaker is
+	 * kept as the breaker's state only (see {@link #lastError(PendingWrite)}).
+	 */
+	private Object lastError(PendingWrite write, Throwable error) {
+		if (error.getClass() == RedisCircuitOpenException.class) {
+			RedisCircuitOpenException rejected = (RedisCircuitOpenException) error;
+			if (rejected.getCause() == null && rejected.getSuppressed().length == 0
+					&& rejected.getCommand().equals(write.write.command())
+					&& rejected.getCircuitBreakerName().equals(this.circuitBreaker.getName())) {
+				return rejected.getState();
+			}
+		}
+		return error;
+	}
+
+	/**
+	 * A write's last error, for its outcome: a rejection kept as the breaker's state is
+	 * described again by an equal {@link RedisCircuitOpenException} (same command, breaker
+	 * and state, and like every such exception without a stack trace).
+	 */
+	@Nullable
+	private Throwable lastError(PendingWrite write) {
+		Object error = write.lastError;
+		if (error instanceof CircuitBreaker.State state) {
+			return new RedisCircuitOpenException(write.write.command(), this.circuitBreaker.getName(), state);
+		}
+		return (Throwable) error;
 	}
 
 	@Nullable
@@ -724,29 +761,131 @@ public class WriteSequencer {
 
 	private static final class Stripe {
 
-		final Map<String, KeyState> keys = new HashMap<>();
+		/** A {@link KeyState}, or a key's one waiting {@link PendingWrite} (see removeIfIdle). */
+		final Map<String, Object> keys = new HashMap<>();
 
 	}
 
 	private static final class KeyState {
 
-		/** Writes waiting for this key, in issue order; created on first use. */
+		/**
+		 * Writes waiting for this key, in issue order: {@code null} when none, the one
+		 * waiting {@link PendingWrite} itself, or an {@link ArrayDeque} once a second one
+		 * waits (most lanes only ever hold one write, so most keys need no deque). A deque
+		 * is never left empty.
+		 */
 		@Nullable
-		ArrayDeque<PendingWrite> lane;
+		private Object lane;
 
 		int inFlight;
 
 		long lastApplied;
 
 		boolean hasLane() {
-			return this.lane != null && !this.lane.isEmpty();
+			return this.lane != null;
 		}
 
-		ArrayDeque<PendingWrite> lane() {
-			if (this.lane == null) {
-				this.lane = new ArrayDeque<>(4);
+		@Nullable
+		PendingWrite peekFirst() {
+			Object lane = this.lane;
+			return (lane instanceof PendingWrite single) ? single : (lane != null) ? deque().peekFirst() : null;
+		}
+
+		void pollFirst() {
+			if (this.lane instanceof PendingWrite) {
+				this.lane = null;
 			}
-			return this.lane;
+			else if (this.lane != null) {
+				deque().pollFirst();
+				clearIfEmpty();
+			}
+		}
+
+		void remove(PendingWrite write) {
+			if (this.lane == write) {
+				this.lane = null;
+			}
+			else if (this.lane instanceof ArrayDeque) {
+				deque().remove(write);
+				clearIfEmpty();
+			}
+		}
+
+		void addLast(PendingWrite write) {
+			if (this.lane == null) {
+				this.lane = write;
+			}
+			else {
+				toDeque().addLast(write);
+			}
+		}
+
+		/** Add a write where its sequence puts it (a retried write goes before newer ones). */
+		void insertInOrder(PendingWrite write) {
+			if (this.lane == null) {
+				this.lane = write;
+				return;
+			}
+			ArrayDeque<PendingWrite> lane = toDeque();
+			if (lane.peekLast().sequence < write.sequence) {
+				lane.addLast(write);
+				return;
+			}
+			List<PendingWrite> newer = new ArrayList<>();
+			while (!lane.isEmpty() && lane.peekLast().sequence > write.sequence) {
+				newer.add(lane.pollLast());
+			}
+			lane.addLast(write);
+			for (int i = newer.size() - 1; i >= 0; i--) {
+				lane.addLast(newer.get(i));
+			}
+		}
+
+		/** Remove the waiting writes the filter accepts, oldest first (it is called once per write). */
+		void removeIf(Predicate<PendingWrite> filter) {
+			if (this.lane instanceof PendingWrite single) {
+				if (filter.test(single)) {
+					this.lane = null;
+				}
+			}
+			else if (this.lane != null) {
+				deque().removeIf(filter);
+				clearIfEmpty();
+			}
+		}
+
+		boolean anyMatch(Predicate<PendingWrite> filter) {
+			if (this.lane instanceof PendingWrite single) {
+				return filter.test(single);
+			}
+			if (this.lane != null) {
+				for (PendingWrite write : deque()) {
+					if (filter.test(write)) {
+						return true;
+					}
+				}
+			}
+			return false;
+		}
+
+		@SuppressWarnings("unchecked")
+		private ArrayDeque<PendingWrite> deque() {
+			return (ArrayDeque<PendingWrite>) this.lane;
+		}
+
+		private ArrayDeque<PendingWrite> toDeque() {
+			if (this.lane instanceof PendingWrite single) {
+				ArrayDeque<PendingWrite> deque = new ArrayDeque<>(4);
+				deque.addLast(single);
+				this.lane = deque;
+			}
+			return deque();
+		}
+
+		private void clearIfEmpty() {
+			if (deque().isEmpty()) {
+				this.lane = null;
+			}
 		}
 
 	}

@@ -42,6 +42,14 @@ public class RedisCircuitOpenException extends RedisConnectionFailureException {
 	}
 
 	/**
+	 * The command that was not sent.
+	 * @return the command
+	 */
+	public String getCommand() {
+		return this.command;
+	}
+
+	/**
 	 * The name of the circuit breaker that rejected the call.
 	 * @return the name
 	 */

@@ -69,6 +69,10 @@ public final class BenchmarkMain {
 				failFast.run();
 			}
 			if (options.sections.contains("recovery")) {
+				for (int i = 0; i < options.drainWarmups; i++) {
+					System.out.println("== recovery drain, warm-up " + (i + 1) + " (not reported)");
+					new RecoverySection(options, redis, false).run();
+				}
 				System.out.println("== recovery drain");
 				recovery = new RecoverySection(options, redis, false);
 				recovery.run();
