@@ -73,7 +73,8 @@ class AgentController {
 	}
 
 	private static double score(String name, String value) {
-		return switch (value) {
+		// "+inf" arrives as " inf" when the '+' is not URL-encoded
+		return switch (value.trim()) {
 			case "-inf" -> Double.NEGATIVE_INFINITY;
 			case "+inf", "inf" -> Double.POSITIVE_INFINITY;
 			default -> {

@@ -1,5 +1,6 @@
 package io.github.agentmemory.sample.embedded;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -25,13 +26,20 @@ class OutageController {
 	@PostMapping("/stop")
 	Map<String, Object> stop() {
 		this.redis.stop();
-		return Map.of("redis", "stopped", "port", this.redis.getPort());
+		return status("stopped");
 	}
 
 	@PostMapping("/start")
 	Map<String, Object> start() {
 		this.redis.start();
-		return Map.of("redis", "started", "port", this.redis.getPort());
+		return status("started");
+	}
+
+	private Map<String, Object> status(String state) {
+		Map<String, Object> status = new LinkedHashMap<>();
+		status.put("redis", state);
+		status.put("port", this.redis.getPort());
+		return status;
 	}
 
 }
