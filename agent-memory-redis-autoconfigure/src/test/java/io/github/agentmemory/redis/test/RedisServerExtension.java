@@ -54,6 +54,9 @@ public final class RedisServerExtension implements BeforeAllCallback, BeforeEach
 
 	private final boolean external;
 
+	/** Whether the tests need server settings that an external Redis may not have. */
+	private final boolean custom;
+
 	private RedisServer server;
 
 	private RedisClient adminClient;
@@ -78,6 +81,7 @@ public final class RedisServerExtension implements BeforeAllCallback, BeforeEach
 		this.port = this.external ? Integer.parseInt(externalPort.trim()) : freePort();
 		this.settings.addAll(List.of("save \"\"", "appendonly no"));
 		this.settings.addAll(List.of(settings));
+		this.custom = settings.length > 0;
 	}
 
 	/**
@@ -96,6 +100,8 @@ public final class RedisServerExtension implements BeforeAllCallback, BeforeEach
 
 	@Override
 	public void beforeAll(ExtensionContext context) {
+		Assumptions.assumeFalse(this.external && this.custom,
+				"these tests need their own redis-server settings, not an external Redis");
 		start();
 	}
 
