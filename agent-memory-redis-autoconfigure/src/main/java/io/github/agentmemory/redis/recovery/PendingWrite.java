@@ -1,6 +1,7 @@
 package io.github.agentmemory.redis.recovery;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 import io.github.agentmemory.redis.command.Priority;
 import io.github.agentmemory.redis.command.RedisWrite;
@@ -46,7 +47,7 @@ final class PendingWrite {
 	 * completed outcome nor its {@link WriteOutcome}. Guarded by the stripe lock.
 	 */
 	@Nullable
-	CompletableFuture<WriteOutcome> outcome;
+	volatile CompletableFuture<WriteOutcome> outcome;
 
 	/** Completes with the raw reply (writes issued without a priority). */
 	@Nullable
@@ -61,10 +62,25 @@ final class PendingWrite {
 
 	long notBeforeNanos;
 
-	volatile boolean sending;
+	/** Waits in its lane (or, before it fails, is about to be sent directly). */
+	static final int WAITING = 0;
 
-	/** Set once, when the write is applied or given up; read without the stripe lock. */
-	volatile boolean done;
+	/** On its way to Redis: only the sender finishes it. */
+	static final int SENDING = 1;
+
+	/** Applied or given up, for good. */
+	static final int DONE = 2;
+
+	private static final AtomicIntegerFieldUpdater<PendingWrite> STATE = AtomicIntegerFieldUpdater
+		.newUpdater(PendingWrite.class, "state");
+
+	/**
+	 * {@link #WAITING}, {@link #SENDING} or {@link #DONE}. The sender (under the key's
+	 * stripe lock) and the queue's housekeeping (eviction, expiry, shutdown, under the
+	 * index's monitor) hold different locks, so a waiting write is sent or given up only by
+	 * whoever wins {@link #claim}: a write is never both.
+	 */
+	private volatile int state;
 
 	/**
 	 * The last error: a {@link Throwable}, or, when it was only the circuit breaker
@@ -99,6 +115,33 @@ final class PendingWrite {
 
 	String key() {
 		return this.write.key();
+	}
+
+	/**
+	 * Move from one state to another if the write is still in the first.
+	 * @param from the expected state
+	 * @param to the new state
+	 * @return whether this caller made the move
+	 */
+	boolean claim(int from, int to) {
+		return STATE.compareAndSet(this, from, to);
+	}
+
+	/**
+	 * Set the state; only for the write's owner (the thread that holds it as sending, or
+	 * that has not published it yet).
+	 * @param state the new state
+	 */
+	void setState(int state) {
+		this.state = state;
+	}
+
+	boolean isDone() {
+		return this.state == DONE;
+	}
+
+	boolean isSending() {
+		return this.state == SENDING;
 	}
 
 	@Override

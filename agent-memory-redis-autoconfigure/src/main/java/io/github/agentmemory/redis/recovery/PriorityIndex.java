@@ -49,8 +49,9 @@ final class PriorityIndex {
 	synchronized PendingWrite add(PendingWrite write) {
 		PendingWrite evicted = null;
 		if (this.size >= this.capacity) {
-			PendingWrite victim = lowestOldest();
-			if (victim == null || victim.priority.compareTo(write.priority) < 0) {
+			PendingWrite victim = lowestOldest(write.priority);
+			if (victim == null) {
+				write.claim(PendingWrite.WAITING, PendingWrite.DONE);
 				return write;
 			}
 			unlink(victim);
@@ -111,9 +112,10 @@ final class PriorityIndex {
 		List<PendingWrite> expired = new ArrayList<>();
 		for (int p = 0; p < PRIORITIES.length; p++) {
 			PendingWrite write = this.heads[p];
-			while (write != null && write.createdNanos - oldestAllowedNanos < 0) {
+			// arrival order here is the order of entering the queue, not of creation: look at all
+			while (write != null) {
 				PendingWrite next = write.next;
-				if (!write.sending) {
+				if (write.createdNanos - oldestAllowedNanos < 0 && write.claim(PendingWrite.WAITING, PendingWrite.DONE)) {
 					unlink(write);
 					expired.add(write);
 				}
@@ -133,7 +135,7 @@ final class PriorityIndex {
 			PendingWrite write = this.heads[p];
 			while (write != null) {
 				PendingWrite next = write.next;
-				if (!write.sending) {
+				if (write.claim(PendingWrite.WAITING, PendingWrite.DONE)) {
 					unlink(write);
 					all.add(write);
 				}
@@ -143,11 +145,15 @@ final class PriorityIndex {
 		return all;
 	}
 
+	/**
+	 * Claim (as given up) the oldest waiting write of the lowest priority that is not more
+	 * important than the newcomer.
+	 */
 	@Nullable
-	private PendingWrite lowestOldest() {
-		for (int p = PRIORITIES.length - 1; p >= 0; p--) {
+	private PendingWrite lowestOldest(Priority newcomer) {
+		for (int p = PRIORITIES.length - 1; p >= newcomer.ordinal(); p--) {
 			for (PendingWrite write = this.heads[p]; write != null; write = write.next) {
-				if (!write.sending) {
+				if (write.claim(PendingWrite.WAITING, PendingWrite.DONE)) {
 					return write;
 				}
 			}

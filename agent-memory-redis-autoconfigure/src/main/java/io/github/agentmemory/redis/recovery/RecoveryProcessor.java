@@ -160,7 +160,14 @@ public class RecoveryProcessor implements SmartLifecycle {
 			return;
 		}
 		int sizeBefore = this.sequencer.size();
-		replay().whenComplete((applied, error) -> {
+		CompletableFuture<Boolean> round;
+		try {
+			round = replay();
+		}
+		catch (RuntimeException ex) {
+			round = CompletableFuture.failedFuture(ex);
+		}
+		round.whenComplete((applied, error) -> {
 			if (error != null) {
 				logger.error("Recovery round failed", error);
 			}

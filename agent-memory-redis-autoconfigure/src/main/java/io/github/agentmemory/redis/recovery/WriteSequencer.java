@@ -98,6 +98,9 @@ public class WriteSequencer {
 
 	private final DropLog dropLog;
 
+	/** Set on shutdown: a write that would wait from now on is given up instead. */
+	private volatile boolean closed;
+
 	/**
 	 * Create a new sequencer.
 	 * @param sender sends one write through the circuit breaker, without retries
@@ -230,6 +233,7 @@ public class WriteSequencer {
 					stripe.keys.put(write.key(), state);
 				}
 				state.inFlight++;
+				write.setState(PendingWrite.SENDING);
 				sendNow = true;
 			}
 		}
@@ -244,6 +248,10 @@ public class WriteSequencer {
 	}
 
 	private void waitBehindLane(KeyState state, PendingWrite write, Completions completions) {
+		if (this.closed) {
+			drop(write, DropReason.SHUTDOWN, null, completions);
+			return;
+		}
 		if (write.priority == Priority.LOW && write.mode != PendingWrite.PLAIN) {
 			drop(write, DropReason.LOW_PRIORITY, null, completions);
 			return;
@@ -287,14 +295,13 @@ public class WriteSequencer {
 		synchronized (stripe) {
 			KeyState state = state(stripe, write.key());
 			state.inFlight--;
-			write.sending = false;
 			if (error == null) {
 				applied(state, write, value, fromLane, completions);
 			}
 			else {
 				failed(state, write, error, fromLane, completions);
 			}
-			more = write.done && state.hasLane();
+			more = write.isDone() && state.hasLane();
 			removeIfIdle(stripe, write.key(), state);
 		}
 		completions.run();
@@ -309,12 +316,15 @@ public class WriteSequencer {
 			state.remove(write);
 			this.index.remove(write);
 		}
-		write.done = true;
+		write.setState(PendingWrite.DONE);
 		if (!fromLane && state.hasLane()) {
 			// anything older still waiting would now overwrite newer data (a lane's head is
 			// its oldest write, so only a write sent directly can overtake waiting ones)
 			state.removeIf((older) -> {
-				if (older.sequence < write.sequence && !older.sending && !older.done) {
+				if (older.isDone()) {
+					return true;
+				}
+				if (older.sequence < write.sequence && older.claim(PendingWrite.WAITING, PendingWrite.DONE)) {
 					this.index.remove(older);
 					drop(older, DropReason.SUPERSEDED, null, completions);
 					return true;
@@ -324,7 +334,7 @@ public class WriteSequencer {
 		}
 		if (wasQueued) {
 			this.counters.replayed(write.priority);
-			this.listeners.forEach((listener) -> listener.replayed(write.priority));
+			notifyListeners((listener) -> listener.replayed(write.priority));
 		}
 		if (write.reply != null) {
 			completions.add(() -> write.reply.complete(value));
@@ -347,6 +357,9 @@ public class WriteSequencer {
 		if (decision == Decision.WAIT && (state.lastApplied > write.sequence || newerIsSending(state, write))) {
 			decision = Decision.SUPERSEDED;
 		}
+		if (decision == Decision.WAIT && this.closed) {
+			decision = Decision.DROP_SHUTDOWN;
+		}
 		if (decision != Decision.WAIT) {
 			if (fromLane) {
 				state.remove(write);
@@ -358,11 +371,13 @@ public class WriteSequencer {
 		if (!fromLane) {
 			state.insertInOrder(write);
 		}
+		// from here on the queue's housekeeping may give the write up (see PendingWrite#claim)
+		write.setState(PendingWrite.WAITING);
 		if (write.mode == PendingWrite.QUEUED) {
 			write.notBeforeNanos = 0;
 			if (fromLane) {
 				this.counters.retries.increment();
-				this.listeners.forEach((listener) -> listener.retried(write.priority));
+				notifyListeners((listener) -> listener.retried(write.priority));
 			}
 			enqueue(state, write, error, completions);
 		}
@@ -410,6 +425,7 @@ public class WriteSequencer {
 			case DROP_DISABLED -> drop(write, DropReason.QUEUE_DISABLED, error, completions);
 			case DROP_EXHAUSTED -> drop(write, DropReason.ATTEMPTS_EXHAUSTED, error, completions);
 			case DROP_NOT_RETRYABLE -> drop(write, DropReason.NOT_RETRYABLE, error, completions);
+			case DROP_SHUTDOWN -> drop(write, DropReason.SHUTDOWN, error, completions);
 			default -> {
 				if (write.settling) {
 					drop(write, DropReason.PERMANENT_ERROR, error, completions);
@@ -426,21 +442,28 @@ public class WriteSequencer {
 	 * caller it is queued.
 	 */
 	private void enqueue(KeyState state, PendingWrite write, @Nullable Throwable cause, Completions completions) {
-		if (!write.indexed) {
-			admit(write, completions);
-			if (write.done) {
-				state.remove(write);
-				return;
-			}
-		}
+		CompletableFuture<WriteOutcome> told = null;
+		CompletableFuture<WriteOutcome> settlement = null;
 		if (write.mode == PendingWrite.QUEUED && !write.settling) {
-			CompletableFuture<WriteOutcome> outcome = write.outcome;
-			CompletableFuture<WriteOutcome> settlement = new CompletableFuture<>();
-			// from now on the write keeps only the settlement: the caller reaches it through
-			// the outcome
+			// the write keeps only the settlement, set before the queue can see (and evict) it;
+			// the caller reaches it through the QUEUED outcome
+			told = write.outcome;
+			settlement = new CompletableFuture<>();
 			write.outcome = settlement;
 			write.settling = true;
-			completions.add(() -> outcome.complete(WriteOutcome.queued(write.write, cause, settlement)));
+		}
+		if (!write.indexed && !admit(write, completions)) {
+			state.remove(write);
+			if (told != null) {
+				CompletableFuture<WriteOutcome> first = told;
+				settlement.whenComplete((dropped, ex) -> first.complete(dropped));
+			}
+			return;
+		}
+		if (told != null) {
+			CompletableFuture<WriteOutcome> first = told;
+			CompletableFuture<WriteOutcome> last = settlement;
+			completions.add(() -> first.complete(WriteOutcome.queued(write.write, cause, last)));
 		}
 	}
 
@@ -450,13 +473,10 @@ public class WriteSequencer {
 		write.notBeforeNanos = this.nanoTime.getAsLong() + delay;
 		this.counters.retries.increment();
 		Priority priority = (write.mode == PendingWrite.PLAIN) ? null : write.priority;
-		this.listeners.forEach((listener) -> listener.retried(priority));
-		if (!write.indexed) {
-			admit(write, completions);
-			if (write.done) {
-				state.remove(write);
-				return;
-			}
+		notifyListeners((listener) -> listener.retried(priority));
+		if (!write.indexed && !admit(write, completions)) {
+			state.remove(write);
+			return;
 		}
 		long delayNanos = delay;
 		String key = write.key();
@@ -490,24 +510,29 @@ public class WriteSequencer {
 				return CompletableFuture.completedFuture(true);
 			}
 			head = state.peekFirst();
-			while (head != null && head.done && !head.sending) {
-				state.pollFirst();
-				head = state.peekFirst();
-			}
-			if (head == null) {
-				removeIfIdle(stripe, key, state);
-				return CompletableFuture.completedFuture(true);
-			}
-			if (state.inFlight > 0 || head.notBeforeNanos - this.nanoTime.getAsLong() > 0) {
-				removeIfIdle(stripe, key, state);
-				return CompletableFuture.completedFuture(true);
+			while (true) {
+				while (head != null && head.isDone()) {
+					state.pollFirst();
+					head = state.peekFirst();
+				}
+				if (head == null) {
+					removeIfIdle(stripe, key, state);
+					return CompletableFuture.completedFuture(true);
+				}
+				if (state.inFlight > 0 || head.isSending() || head.notBeforeNanos - this.nanoTime.getAsLong() > 0) {
+					removeIfIdle(stripe, key, state);
+					return CompletableFuture.completedFuture(true);
+				}
+				if (head.claim(PendingWrite.WAITING, PendingWrite.SENDING)) {
+					break;
+				}
+				// given up by the queue's housekeeping meanwhile: look at the next one
 			}
 			state.inFlight++;
-			head.sending = true;
 		}
 		PendingWrite sent = head;
 		return send(sent, true).thenCompose((more) -> {
-			if (!sent.done) {
+			if (!sent.isDone()) {
 				return CompletableFuture.completedFuture(false);
 			}
 			return more ? drainLane(key) : CompletableFuture.completedFuture(true);
@@ -515,7 +540,7 @@ public class WriteSequencer {
 	}
 
 	private static boolean newerIsSending(KeyState state, PendingWrite write) {
-		return state.anyMatch((other) -> other.sending && other.sequence > write.sequence);
+		return state.anyMatch((other) -> other.isSending() && other.sequence > write.sequence);
 	}
 
 	/**
@@ -553,15 +578,21 @@ public class WriteSequencer {
 
 	// ---- queue bookkeeping --------------------------------------------------------------------
 
-	private void admit(PendingWrite write, Completions completions) {
+	/**
+	 * Add a write to the queue, evicting another if it is full.
+	 * @return {@code false} if the write itself was refused (and given up)
+	 */
+	private boolean admit(PendingWrite write, Completions completions) {
 		PendingWrite evicted = this.index.add(write);
-		if (write.indexed) {
+		boolean admitted = evicted != write;
+		if (admitted) {
 			this.counters.enqueued(write.priority);
-			this.listeners.forEach((listener) -> listener.enqueued(write.priority));
+			notifyListeners((listener) -> listener.enqueued(write.priority));
 		}
 		if (evicted != null) {
 			evict(evicted, completions);
 		}
+		return admitted;
 	}
 
 	private void evict(PendingWrite evicted, Completions completions) {
@@ -576,7 +607,7 @@ public class WriteSequencer {
 		synchronized (stripe) {
 			KeyState state = state(stripe, key);
 			if (state != null) {
-				state.removeIf((write) -> write.done && !write.sending);
+				state.removeIf(PendingWrite::isDone);
 				removeIfIdle(stripe, key, state);
 			}
 		}
@@ -609,6 +640,7 @@ public class WriteSequencer {
 	 * @return the number given up, per priority
 	 */
 	Map<Priority, Integer> dropAll() {
+		this.closed = true;
 		List<PendingWrite> remaining = this.index.removeAll();
 		Map<Priority, Integer> counts = new EnumMap<>(Priority.class);
 		Completions completions = new Completions();
@@ -634,9 +666,9 @@ public class WriteSequencer {
 	// ---- outcomes ------------------------------------------------------------------------------
 
 	private void drop(PendingWrite write, DropReason reason, @Nullable Throwable cause, Completions completions) {
-		write.done = true;
+		write.setState(PendingWrite.DONE);
 		this.counters.dropped(reason);
-		this.listeners.forEach((listener) -> listener.dropped(write.priority, reason));
+		notifyListeners((listener) -> listener.dropped(write.priority, reason));
 		if (reason != DropReason.EXPIRED && reason != DropReason.SHUTDOWN) {
 			this.dropLog.dropped(write, reason, cause);
 		}
@@ -653,7 +685,7 @@ public class WriteSequencer {
 	}
 
 	private void fail(PendingWrite write, Throwable error, Completions completions) {
-		write.done = true;
+		write.setState(PendingWrite.DONE);
 		CompletableFuture<WriteOutcome> outcome = write.outcome;
 		if (outcome != null) {
 			completions.add(() -> outcome.complete(WriteOutcome.failed(write.write, error)));
@@ -693,6 +725,17 @@ public class WriteSequencer {
 		return (Throwable) error;
 	}
 
+	private void notifyListeners(java.util.function.Consumer<RecoveryListener> event) {
+		for (RecoveryListener listener : this.listeners) {
+			try {
+				event.accept(listener);
+			}
+			catch (RuntimeException ex) {
+				logger.warn("Recovery listener failed", ex);
+			}
+		}
+	}
+
 	@Nullable
 	private static Throwable unwrap(@Nullable Throwable error) {
 		Throwable current = error;
@@ -711,7 +754,7 @@ public class WriteSequencer {
 
 	private enum Decision {
 
-		WAIT, FAIL, SUPERSEDED, DROP_LOW, DROP_DISABLED, DROP_EXHAUSTED, DROP_NOT_RETRYABLE
+		WAIT, FAIL, SUPERSEDED, DROP_LOW, DROP_DISABLED, DROP_EXHAUSTED, DROP_NOT_RETRYABLE, DROP_SHUTDOWN
 
 	}
 

@@ -158,7 +158,9 @@ public class ResilientCommandExecutor {
 
 	private static <T> CompletionStage<T> start(Supplier<? extends CompletionStage<T>> call) {
 		try {
-			return call.get();
+			CompletionStage<T> stage = call.get();
+			return (stage != null) ? stage
+					: CompletableFuture.failedFuture(new IllegalStateException("The call returned no future"));
 		}
 		catch (RuntimeException ex) {
 			return CompletableFuture.failedFuture(ex);

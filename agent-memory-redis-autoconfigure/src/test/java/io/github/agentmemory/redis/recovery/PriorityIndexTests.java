@@ -64,12 +64,12 @@ class PriorityIndexTests {
 		PriorityIndex index = new PriorityIndex(1);
 		PendingWrite sending = write("a", Priority.NORMAL);
 		index.add(sending);
-		sending.sending = true;
+		sending.setState(PendingWrite.SENDING);
 		PendingWrite other = write("b", Priority.NORMAL);
 		assertThat(index.add(other)).isSameAs(other);
 		assertThat(index.removeExpired(Long.MAX_VALUE)).isEmpty();
 		assertThat(index.removeAll()).isEmpty();
-		sending.sending = false;
+		sending.setState(PendingWrite.WAITING);
 		assertThat(index.removeAll()).containsExactly(sending);
 	}
 
