@@ -268,6 +268,35 @@ public class WriteSequencer {
 		}
 		state.addLast(write);
 		enqueue(state, write, null, completions);
+		if (write.mode == PendingWrite.PLAIN && !write.isDone()) {
+			// its caller waits for the reply: no longer than its own retries would have taken
+			long deadline = plainDeadlineNanos();
+			completions.add(() -> schedule(() -> giveUpWaiting(write, deadline), deadline));
+		}
+	}
+
+	/**
+	 * How long a write without a priority may wait behind its key's queued writes: as long
+	 * as its retries could have taken (at least a second).
+	 */
+	private long plainDeadlineNanos() {
+		long nanos = 0;
+		for (int retry = 1; retry <= this.defaultRetryPolicy.getMaxAttempts(); retry++) {
+			nanos += this.defaultRetryPolicy.intervalBefore(retry).toNanos();
+		}
+		return Math.max(nanos, TimeUnit.SECONDS.toNanos(1));
+	}
+
+	private void giveUpWaiting(PendingWrite write, long waitedNanos) {
+		if (!write.claim(PendingWrite.WAITING, PendingWrite.DONE)) {
+			return;
+		}
+		this.index.remove(write);
+		// a failed call reported to its caller, like any other failed write without a priority
+		write.reply.completeExceptionally(new TransientDataAccessResourceException(write.write.command()
+				+ " was not applied: it waited " + TimeUnit.NANOSECONDS.toMillis(waitedNanos)
+				+ " ms behind earlier writes to its key that Redis has not taken yet"));
+		purge(write.key());
 	}
 
 	// ---- sending ----------------------------------------------------------------------------
@@ -484,8 +513,12 @@ public class WriteSequencer {
 	}
 
 	private void schedule(String key, long delayNanos) {
+		schedule(() -> drainLane(key), delayNanos);
+	}
+
+	private void schedule(Runnable task, long delayNanos) {
 		try {
-			this.scheduler.schedule(() -> drainLane(key), delayNanos, TimeUnit.NANOSECONDS);
+			this.scheduler.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
 		}
 		catch (RejectedExecutionException ex) {
 			logger.debug("Scheduler is shut down; the recovery processor will pick up the lane", ex);

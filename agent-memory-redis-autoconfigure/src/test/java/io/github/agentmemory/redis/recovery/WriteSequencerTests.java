@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.data.redis.RedisConnectionFailureException;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Tests for {@link WriteSequencer}'s bookkeeping, with a sender whose replies the test
@@ -94,6 +95,22 @@ class WriteSequencerTests {
 		CompletableFuture<WriteOutcome> late = this.sequencer.write(RedisWrite.set("x", "v"), Priority.NORMAL, null);
 		failLast();
 		assertThat(late.join().dropReason()).as("nothing waits after shutdown").isEqualTo(DropReason.SHUTDOWN);
+	}
+
+	@Test
+	void writeWithoutPriorityGivesUpWaitingBehindAQueuedOneAfterItsRetryBudget() {
+		this.sequencer.write(RedisWrite.set("k", "v1"), Priority.NORMAL, null);
+		failLast();
+		CompletableFuture<Object> plain = this.sequencer.write(RedisWrite.set("k", "v2"));
+		assertThat(this.sent).as("waits behind v1, not sent").hasSize(1);
+		assertThat(plain).isNotDone();
+		await().atMost(Duration.ofSeconds(10)).until(plain::isDone);
+		assertThat(plain).isCompletedExceptionally();
+		assertThat(plain).failsWithin(Duration.ZERO)
+			.withThrowableThat()
+			.withMessageContaining("behind earlier writes to its key");
+		assertThat(this.sequencer.size()).as("v1 still waits").isEqualTo(1);
+		assertThat(this.sent).hasSize(1);
 	}
 
 	private WriteSequencer sequencer(int capacity) {
