@@ -239,7 +239,7 @@ final class LettuceNativeConnection implements AutoCloseable {
 
 	private void reconnectFailed(ReconnectFailedEvent event) {
 		String reply = RedisFaultClassifier.findErrorReply(event.getCause());
-		if (reply == null || !isAccessDenied(reply)) {
+		if (reply == null || !RedisFaultClassifier.isAccessDenied(reply)) {
 			return;
 		}
 		try {
@@ -250,9 +250,6 @@ final class LettuceNativeConnection implements AutoCloseable {
 		}
 	}
 
-	private static boolean isAccessDenied(String reply) {
-		return reply.startsWith("WRONGPASS") || reply.startsWith("NOAUTH") || reply.startsWith("NOPERM");
-	}
 
 	/**
 	 * Lettuce's reconnect was refused for good: close the connection, so that Lettuce

@@ -44,7 +44,7 @@ public class RedisExceptionTranslator {
 		Throwable cause = RedisFaultClassifier.unwrap(error);
 		String reply = RedisFaultClassifier.findErrorReply(cause);
 		if (cause instanceof DataAccessException dataAccessException
-				&& (reply == null || !isAuthenticationReply(reply) || cause instanceof PermissionDeniedDataAccessException)) {
+				&& (reply == null || !RedisFaultClassifier.isAccessDenied(reply) || cause instanceof PermissionDeniedDataAccessException)) {
 			return dataAccessException;
 		}
 		if (reply != null) {
@@ -65,7 +65,7 @@ public class RedisExceptionTranslator {
 
 	private DataAccessException translateReply(String command, String reply, Throwable cause, RedisFault fault) {
 		String message = command + " failed: Redis replied " + reply;
-		if (isAuthenticationReply(reply)) {
+		if (RedisFaultClassifier.isAccessDenied(reply)) {
 			return new PermissionDeniedDataAccessException(message
 					+ " (check spring.data.redis.username, spring.data.redis.password and the user's ACL)", cause);
 		}
@@ -78,8 +78,5 @@ public class RedisExceptionTranslator {
 		return new RedisSystemException(message, cause);
 	}
 
-	private static boolean isAuthenticationReply(String reply) {
-		return reply.startsWith("NOAUTH") || reply.startsWith("WRONGPASS") || reply.startsWith("NOPERM");
-	}
 
 }

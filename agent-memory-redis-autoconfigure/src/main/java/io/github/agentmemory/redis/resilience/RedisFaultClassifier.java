@@ -64,6 +64,16 @@ public class RedisFaultClassifier {
 		return null;
 	}
 
+	/**
+	 * Whether a Redis error reply refuses the credentials or the user's permissions
+	 * ({@code NOAUTH}, {@code WRONGPASS}, {@code NOPERM}).
+	 * @param reply the error reply
+	 * @return whether access was denied
+	 */
+	public static boolean isAccessDenied(String reply) {
+		return reply.startsWith("NOAUTH") || reply.startsWith("WRONGPASS") || reply.startsWith("NOPERM");
+	}
+
 	static Throwable unwrap(Throwable error) {
 		Throwable current = error;
 		while ((current instanceof CompletionException || current instanceof ExecutionException)

@@ -23,6 +23,7 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.data.redis.RedisAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
@@ -106,10 +107,7 @@ class AgentMemoryRedisAutoConfigurationTests {
 				.doesNotHaveBean(ResilientCommandExecutor.class)
 				.doesNotHaveBean(AgentMemoryRedisProperties.class)
 				.doesNotHaveBean("agentMemoryRedisClientOptionsCustomizer");
-			assertThat(context.getBean(LettuceConnectionFactory.class).getClientConfiguration()
-				.getClientOptions()
-				.get()
-				.getDisconnectedBehavior()).isEqualTo(DisconnectedBehavior.DEFAULT);
+			assertThat(disconnectedBehavior(context)).isEqualTo(DisconnectedBehavior.DEFAULT);
 		});
 	}
 
@@ -225,10 +223,7 @@ class AgentMemoryRedisAutoConfigurationTests {
 		this.contextRunner.withPropertyValues("agent-memory.redis.fail-fast.enabled=false").run((context) -> {
 			assertThat(context).hasSingleBean(AsyncResilientRedisTemplate.class)
 				.doesNotHaveBean("agentMemoryRedisClientOptionsCustomizer");
-			assertThat(context.getBean(LettuceConnectionFactory.class).getClientConfiguration()
-				.getClientOptions()
-				.get()
-				.getDisconnectedBehavior()).isEqualTo(DisconnectedBehavior.DEFAULT);
+			assertThat(disconnectedBehavior(context)).isEqualTo(DisconnectedBehavior.DEFAULT);
 		});
 	}
 
@@ -243,6 +238,14 @@ class AgentMemoryRedisAutoConfigurationTests {
 				.rootCause()
 				.hasMessageContaining("needs Spring Data Redis's LettuceConnectionFactory")
 				.hasMessageContaining("agent-memory.redis.enabled=false"));
+	}
+
+	private static DisconnectedBehavior disconnectedBehavior(ApplicationContext context) {
+		return context.getBean(LettuceConnectionFactory.class)
+			.getClientConfiguration()
+			.getClientOptions()
+			.get()
+			.getDisconnectedBehavior();
 	}
 
 	@Configuration(proxyBeanMethods = false)
