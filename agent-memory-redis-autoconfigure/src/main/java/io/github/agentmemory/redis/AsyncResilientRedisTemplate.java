@@ -20,12 +20,11 @@ import io.github.agentmemory.redis.command.StoreFunction;
 import io.github.agentmemory.redis.command.StoreOutcome;
 import io.github.agentmemory.redis.command.WriteOutcome;
 import io.github.agentmemory.redis.command.ZAddOptions;
-import io.github.agentmemory.redis.recovery.RecoverySettings;
+import io.github.agentmemory.redis.recovery.RecoveryQueue;
 import io.github.agentmemory.redis.recovery.RecoveryStats;
 import io.github.agentmemory.redis.recovery.WriteSequencer;
-import io.github.agentmemory.redis.resilience.RedisFaultClassifier;
-import io.github.agentmemory.redis.resilience.ResilientCommandExecutor;
 import io.github.agentmemory.redis.resilience.RetryPolicy;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
@@ -36,9 +35,7 @@ import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-import org.springframework.beans.factory.DisposableBean;
 import org.springframework.dao.DataAccessException;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.lang.Nullable;
 import org.springframework.util.Assert;
 
@@ -82,47 +79,37 @@ import org.springframework.util.Assert;
  * @author agent-memory-redis
  * @see ResilientRedisTemplate
  */
-public class AsyncResilientRedisTemplate implements DisposableBean {
+public class AsyncResilientRedisTemplate {
 
-	private final ResilientCommandExecutor executor;
-
-	private final LettuceNativeConnection connection;
+	private final ResilientRedisConnection connection;
 
 	private final WriteSequencer writes;
+
+	private final RecoveryQueue recoveryQueue;
+
+	private final CircuitBreaker circuitBreaker;
 
 	private final StoreFunction agentStateStore;
 
 	/**
-	 * Create a template on the given connection factory, with the default recovery
-	 * settings and retry policy.
-	 * @param connectionFactory the factory whose shared native connection is used
-	 * @param executor runs the calls behind the circuit breaker with retries
-	 */
-	public AsyncResilientRedisTemplate(LettuceConnectionFactory connectionFactory, ResilientCommandExecutor executor) {
-		this(connectionFactory, executor, RetryPolicy.create(), RecoverySettings.DEFAULTS,
-				StoreFunction.hash(StoreFunction.DEFAULT_KEY_PATTERN));
-	}
-
-	/**
-	 * Create a template on the given connection factory.
-	 * @param connectionFactory the factory whose shared native connection is used
-	 * @param executor runs the calls behind the circuit breaker with retries
-	 * @param retryPolicy the retry policy of writes (the same as the executor's)
-	 * @param recovery the recovery queue's settings
+	 * Create a template.
+	 * @param connection the guarded connection every command goes through
+	 * @param writes orders, retries and queues the writes
+	 * @param recoveryQueue the writes waiting for Redis
+	 * @param circuitBreaker the breaker every command goes through
 	 * @param agentStateStore how {@link #storeAgentState} stores an agent's state
 	 */
-	public AsyncResilientRedisTemplate(LettuceConnectionFactory connectionFactory, ResilientCommandExecutor executor,
-			RetryPolicy retryPolicy, RecoverySettings recovery, StoreFunction agentStateStore) {
-		Assert.notNull(connectionFactory, "'connectionFactory' must not be null");
-		Assert.notNull(executor, "'executor' must not be null");
-		Assert.notNull(retryPolicy, "'retryPolicy' must not be null");
-		Assert.notNull(recovery, "'recovery' must not be null");
+	public AsyncResilientRedisTemplate(ResilientRedisConnection connection, WriteSequencer writes,
+			RecoveryQueue recoveryQueue, CircuitBreaker circuitBreaker, StoreFunction agentStateStore) {
+		Assert.notNull(connection, "'connection' must not be null");
+		Assert.notNull(writes, "'writes' must not be null");
+		Assert.notNull(recoveryQueue, "'recoveryQueue' must not be null");
+		Assert.notNull(circuitBreaker, "'circuitBreaker' must not be null");
 		Assert.notNull(agentStateStore, "'agentStateStore' must not be null");
-		this.executor = executor;
-		this.connection = new LettuceNativeConnection(connectionFactory, executor.getScheduler(),
-				Duration.ofSeconds(1));
-		this.writes = new WriteSequencer(this::sendOnce, executor.getCircuitBreaker(), executor.getScheduler(),
-				new RedisFaultClassifier(), retryPolicy, recovery, System::nanoTime);
+		this.connection = connection;
+		this.writes = writes;
+		this.recoveryQueue = recoveryQueue;
+		this.circuitBreaker = circuitBreaker;
 		this.agentStateStore = agentStateStore;
 	}
 
@@ -144,11 +131,11 @@ public class AsyncResilientRedisTemplate implements DisposableBean {
 	 * failed probe is never reported as a number)
 	 */
 	public CompletableFuture<Duration> latency() {
-		return this.executor.executeUnguarded("PING", () -> {
-			long start = System.nanoTime();
-			return this.connection.call(RedisClusterAsyncCommands::ping)
-				.thenApply((pong) -> Duration.ofNanos(System.nanoTime() - start));
-		});
+		long[] start = new long[1];
+		return this.connection.callUnguarded("PING", (commands) -> {
+			start[0] = System.nanoTime();
+			return commands.ping();
+		}).thenApply((pong) -> Duration.ofNanos(System.nanoTime() - start[0]));
 	}
 
 	// ---- strings and keys ------------------------------------------------------------
@@ -650,19 +637,21 @@ public class AsyncResilientRedisTemplate implements DisposableBean {
 	}
 
 	/**
-	 * What the recovery queue holds and what happened to failed writes so far.
+	 * What the recovery queue holds and what happened to failed writes so far: the
+	 * queue's size per priority, and how many writes were enqueued, replayed, dropped
+	 * (per reason) and retried.
 	 * @return a snapshot
 	 */
 	public RecoveryStats recoveryStats() {
-		return this.writes.stats();
+		return this.recoveryQueue.stats();
 	}
 
 	/**
-	 * The component that orders, retries and queues writes.
-	 * @return the write sequencer
+	 * The state of the circuit breaker every command goes through.
+	 * @return the state
 	 */
-	public WriteSequencer getWriteSequencer() {
-		return this.writes;
+	public CircuitBreaker.State circuitState() {
+		return this.circuitBreaker.getState();
 	}
 
 	// ---- escape hatch ------------------------------------------------------------------------
@@ -681,6 +670,14 @@ public class AsyncResilientRedisTemplate implements DisposableBean {
 	 * {@code UNLINK}, {@code EXISTS}, {@code TOUCH}, {@code MGET}, {@code MSET}...); any
 	 * other multi-key command needs all its keys in one slot (hash tags), or Redis answers
 	 * {@code CROSSSLOT}.
+	 *
+	 * <p>
+	 * Calls made here are outside the per-key order of the template's writes: a write
+	 * made with {@code execute} may overtake, or be overtaken by, a write to the same key
+	 * that waits for replay. The connection is shared by every caller, so commands that
+	 * change its state ({@code MULTI}/{@code EXEC}, {@code SELECT}, {@code WATCH},
+	 * {@code CLIENT}, {@code AUTH}, blocking pops, subscriptions...) are refused with
+	 * {@link IllegalArgumentException}.
 	 * @param <T> the reply type
 	 * @param command the command name, for messages and logs
 	 * @param retryable whether the command is idempotent and may be retried after a
@@ -693,20 +690,7 @@ public class AsyncResilientRedisTemplate implements DisposableBean {
 			Function<RedisClusterAsyncCommands<byte[], byte[]>, ? extends CompletionStage<T>> call) {
 		Arguments.text(command, "command");
 		Arguments.notNull(call, "call");
-		return call(command, retryable, call);
-	}
-
-	/**
-	 * The executor that guards every call (its circuit breaker and retry).
-	 * @return the executor
-	 */
-	public ResilientCommandExecutor getExecutor() {
-		return this.executor;
-	}
-
-	@Override
-	public void destroy() {
-		this.connection.close();
+		return call(command, retryable, (commands) -> call.apply(SharedConnectionGuard.guard(commands)));
 	}
 
 	// ---- internals -------------------------------------------------------------------------
@@ -721,20 +705,9 @@ public class AsyncResilientRedisTemplate implements DisposableBean {
 		return this.writes.write(write);
 	}
 
-	/**
-	 * Send a write once through the circuit breaker; retries are the sequencer's.
-	 * @param write the write
-	 * @return the raw reply
-	 */
-	@SuppressWarnings("unchecked")
-	private CompletableFuture<Object> sendOnce(RedisWrite write) {
-		return (CompletableFuture<Object>) (CompletableFuture<?>) call(write.command(), false,
-				(commands) -> LettuceWrites.send(write, commands));
-	}
-
 	private <T> CompletableFuture<T> call(String command, boolean retryable,
 			Function<RedisClusterAsyncCommands<byte[], byte[]>, ? extends CompletionStage<T>> call) {
-		return this.executor.execute(command, retryable, () -> this.connection.call(call));
+		return this.connection.call(command, retryable, call);
 	}
 
 	private static void checkBounds(double min, double max) {

@@ -7,6 +7,9 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
@@ -22,6 +25,7 @@ import io.github.agentmemory.redis.resilience.RetryPolicy;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import org.springframework.dao.DataAccessException;
+import org.springframework.dao.QueryTimeoutException;
 import org.springframework.util.Assert;
 
 /**
@@ -29,22 +33,41 @@ import org.springframework.util.Assert;
  * waiting for its result. It is built by joining the asynchronous path, so both share one
  * circuit breaker, one retry policy and one connection. Failures are thrown as the same
  * {@link DataAccessException}s (never wrapped in a {@link CompletionException}). A call
- * waits at most for its attempts: each is bounded by the command timeout, and retries
- * by the retry policy.
+ * never waits without a bound: at most {@code maxWait}, set by the auto-configuration to
+ * the longest its attempts (each bounded by the command timeout) and retries can take.
  *
  * @author agent-memory-redis
  */
 public class ResilientRedisTemplate {
 
+	/** The default bound of a blocking call. */
+	public static final Duration DEFAULT_MAX_WAIT = Duration.ofSeconds(60);
+
 	private final AsyncResilientRedisTemplate async;
+
+	private final Duration maxWait;
+
+	/**
+	 * Create a blocking template over an asynchronous one, waiting at most
+	 * {@link #DEFAULT_MAX_WAIT} for each call.
+	 * @param async the asynchronous template
+	 */
+	public ResilientRedisTemplate(AsyncResilientRedisTemplate async) {
+		this(async, DEFAULT_MAX_WAIT);
+	}
 
 	/**
 	 * Create a blocking template over an asynchronous one.
 	 * @param async the asynchronous template
+	 * @param maxWait the longest a call waits for its result (then it throws
+	 * {@link QueryTimeoutException}); at least the longest a call's attempts and retries
+	 * can take
 	 */
-	public ResilientRedisTemplate(AsyncResilientRedisTemplate async) {
+	public ResilientRedisTemplate(AsyncResilientRedisTemplate async, Duration maxWait) {
 		Assert.notNull(async, "'async' must not be null");
+		Assert.isTrue(maxWait != null && !maxWait.isNegative() && !maxWait.isZero(), "'maxWait' must be positive");
 		this.async = async;
+		this.maxWait = maxWait;
 	}
 
 	/**
@@ -416,15 +439,23 @@ public class ResilientRedisTemplate {
 		return join(this.async.execute(command, retryable, call));
 	}
 
-	static <T> T join(CompletableFuture<T> future) {
+	private <T> T join(CompletableFuture<T> future) {
 		try {
-			return future.join();
+			return future.get(this.maxWait.toNanos(), TimeUnit.NANOSECONDS);
 		}
-		catch (CompletionException ex) {
+		catch (ExecutionException ex) {
 			if (ex.getCause() instanceof RuntimeException runtimeException) {
 				throw runtimeException;
 			}
-			throw ex;
+			throw new CompletionException(ex.getCause());
+		}
+		catch (TimeoutException ex) {
+			throw new QueryTimeoutException("No result within " + this.maxWait
+					+ " (the longest a call's attempts and retries can take); the call may still complete", ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new QueryTimeoutException("Interrupted while waiting for Redis", ex);
 		}
 	}
 

@@ -91,7 +91,7 @@ class BadInputIntegrationTests {
 
 			assertThat(redis.admin().dbsize()).as("nothing written").isZero();
 			assertThat(commandCalls()).as("nothing sent").isZero();
-			CircuitBreaker.Metrics breaker = template.getExecutor().getCircuitBreaker().getMetrics();
+			CircuitBreaker.Metrics breaker = context.getBean(CircuitBreaker.class).getMetrics();
 			assertThat(breaker.getNumberOfBufferedCalls()).as("calls the breaker saw").isZero();
 			assertThat(template.recoveryStats().totalSize()).isZero();
 			assertThat(template.recoveryStats().enqueued().values()).allMatch((count) -> count == 0);
@@ -124,8 +124,8 @@ class BadInputIntegrationTests {
 			}
 			assertThat(template.recoveryStats().totalSize()).isZero();
 			assertThat(template.recoveryStats().retries()).isZero();
-			assertThat(template.getExecutor().getCircuitBreaker().getMetrics().getNumberOfFailedCalls()).isZero();
-			assertThat(template.getExecutor().getCircuitBreaker().getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+			assertThat(context.getBean(CircuitBreaker.class).getMetrics().getNumberOfFailedCalls()).isZero();
+			assertThat(context.getBean(CircuitBreaker.class).getState()).isEqualTo(CircuitBreaker.State.CLOSED);
 			assertThat(redis.admin().get("string")).isEqualTo("v");
 		});
 	}

@@ -40,6 +40,8 @@ public class AgentMemoryRedisHealthIndicator extends AbstractHealthIndicator {
 
 	private final AsyncResilientRedisTemplate template;
 
+	private final CircuitBreaker circuitBreaker;
+
 	@Nullable
 	private final LatencyMonitor latencyMonitor;
 
@@ -48,21 +50,24 @@ public class AgentMemoryRedisHealthIndicator extends AbstractHealthIndicator {
 	/**
 	 * Create an indicator.
 	 * @param template the template to report on
+	 * @param circuitBreaker the breaker the template's commands go through
 	 * @param latencyMonitor the background latency probe, if any
 	 * @param downWhenOpen whether an open circuit reports {@code DOWN}
 	 */
-	public AgentMemoryRedisHealthIndicator(AsyncResilientRedisTemplate template, @Nullable LatencyMonitor latencyMonitor,
-			boolean downWhenOpen) {
+	public AgentMemoryRedisHealthIndicator(AsyncResilientRedisTemplate template, CircuitBreaker circuitBreaker,
+			@Nullable LatencyMonitor latencyMonitor, boolean downWhenOpen) {
 		super("Agent memory Redis health check failed");
 		Assert.notNull(template, "'template' must not be null");
+		Assert.notNull(circuitBreaker, "'circuitBreaker' must not be null");
 		this.template = template;
+		this.circuitBreaker = circuitBreaker;
 		this.latencyMonitor = latencyMonitor;
 		this.downWhenOpen = downWhenOpen;
 	}
 
 	@Override
 	protected void doHealthCheck(Health.Builder builder) {
-		CircuitBreaker breaker = this.template.getExecutor().getCircuitBreaker();
+		CircuitBreaker breaker = this.circuitBreaker;
 		CircuitBreaker.State state = breaker.getState();
 		builder.status(status(state));
 		CircuitBreaker.Metrics metrics = breaker.getMetrics();

@@ -3,7 +3,8 @@ package io.github.agentmemory.redis.actuate;
 import io.github.agentmemory.redis.command.DropReason;
 import io.github.agentmemory.redis.command.Priority;
 import io.github.agentmemory.redis.recovery.RecoveryListener;
-import io.github.agentmemory.redis.recovery.WriteSequencer;
+import io.github.agentmemory.redis.recovery.RecoveryCounters;
+import io.github.agentmemory.redis.recovery.RecoveryQueue;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -32,25 +33,29 @@ public class AgentMemoryRedisMetrics implements MeterBinder, RecoveryListener {
 
 	private static final String PREFIX = "agent.memory.redis.";
 
-	private final WriteSequencer sequencer;
+	private final RecoveryQueue queue;
+
+	private final RecoveryCounters counters;
 
 	@Nullable
 	private volatile MeterRegistry registry;
 
 	/**
-	 * Create the meters' binder; it listens to the sequencer once bound.
-	 * @param sequencer the write sequencer holding the recovery queue
+	 * Create the meters' binder; it listens to the counters once bound.
+	 * @param queue the recovery queue
+	 * @param counters what happens to failed writes
 	 */
-	public AgentMemoryRedisMetrics(WriteSequencer sequencer) {
-		Assert.notNull(sequencer, "'sequencer' must not be null");
-		this.sequencer = sequencer;
+	public AgentMemoryRedisMetrics(RecoveryQueue queue, RecoveryCounters counters) {
+		Assert.notNull(queue, "'queue' must not be null");
+		Assert.notNull(counters, "'counters' must not be null");
+		this.queue = queue;
+		this.counters = counters;
 	}
 
 	@Override
 	public void bindTo(MeterRegistry registry) {
 		for (Priority priority : Priority.values()) {
-			Gauge.builder(PREFIX + "recovery.queue.size", this.sequencer,
-					(sequencer) -> sequencer.stats().size().get(priority))
+			Gauge.builder(PREFIX + "recovery.queue.size", this.queue, (queue) -> queue.stats().size().get(priority))
 				.tag("priority", priority.name())
 				.description("Writes waiting in the recovery queue")
 				.register(registry);
@@ -60,7 +65,7 @@ public class AgentMemoryRedisMetrics implements MeterBinder, RecoveryListener {
 		boolean first = this.registry == null;
 		this.registry = registry;
 		if (first) {
-			this.sequencer.addListener(this);
+			this.counters.addListener(this);
 		}
 	}
 

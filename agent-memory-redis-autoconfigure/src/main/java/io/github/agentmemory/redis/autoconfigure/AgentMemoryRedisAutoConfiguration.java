@@ -1,14 +1,21 @@
 package io.github.agentmemory.redis.autoconfigure;
 
+import java.time.Duration;
+
 import io.github.agentmemory.redis.AsyncResilientRedisTemplate;
+import io.github.agentmemory.redis.ResilientRedisConnection;
 import io.github.agentmemory.redis.ResilientRedisTemplate;
 import io.github.agentmemory.redis.command.StoreFunction;
+import io.github.agentmemory.redis.recovery.RecoveryCounters;
 import io.github.agentmemory.redis.recovery.RecoveryProcessor;
+import io.github.agentmemory.redis.recovery.RecoveryQueue;
+import io.github.agentmemory.redis.recovery.WriteSequencer;
 import io.github.agentmemory.redis.resilience.RedisCircuitBreakers;
 import io.github.agentmemory.redis.resilience.RedisExceptionTranslator;
 import io.github.agentmemory.redis.resilience.RedisFaultClassifier;
 import io.github.agentmemory.redis.resilience.ResilienceScheduler;
 import io.github.agentmemory.redis.resilience.ResilientCommandExecutor;
+import io.github.agentmemory.redis.resilience.RetryPolicy;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
@@ -22,8 +29,11 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.autoconfigure.data.redis.RedisAutoConfiguration;
+import org.springframework.boot.autoconfigure.data.redis.RedisProperties;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
@@ -32,7 +42,8 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 /**
  * {@link org.springframework.boot.autoconfigure.EnableAutoConfiguration
  * Auto-configuration} of the resilient Redis templates over the application's
- * {@link LettuceConnectionFactory}.
+ * {@link LettuceConnectionFactory}: the circuit breaker, the guarded connection, the
+ * write path with its recovery queue and processor, and the templates, each a bean.
  *
  * @author agent-memory-redis
  */
@@ -53,56 +64,132 @@ public class AgentMemoryRedisAutoConfiguration {
 	}
 
 	@Bean
-	@ConditionalOnMissingBean
-	ResilientCommandExecutor agentMemoryRedisCommandExecutor(AgentMemoryRedisProperties properties,
-			ResilienceScheduler agentMemoryRedisScheduler, ObjectProvider<CircuitBreakerRegistry> circuitBreakerRegistry,
-			ObjectProvider<RetryRegistry> retryRegistry) {
-		AgentMemoryRedisProperties.CircuitBreaker breakerProperties = properties.getCircuitBreaker();
-		CircuitBreakerConfig breakerConfig = RedisCircuitBreakers.config(breakerProperties.getFailureThreshold(),
-				breakerProperties.getWaitDurationInOpenState(), breakerProperties.getPermittedCallsInHalfOpenState());
-		CircuitBreakerRegistry breakers = circuitBreakerRegistry.getIfAvailable();
-		CircuitBreaker circuitBreaker = (breakers != null)
-				? breakers.circuitBreaker(RedisCircuitBreakers.NAME, breakerConfig)
-				: CircuitBreaker.of(RedisCircuitBreakers.NAME, breakerConfig);
-		RetryConfig retryConfig = properties.getRetry().toPolicy().toRetryConfig();
-		RetryRegistry retries = retryRegistry.getIfAvailable();
-		Retry retry = (retries != null) ? retries.retry(RedisCircuitBreakers.NAME, retryConfig)
-				: Retry.of(RedisCircuitBreakers.NAME, retryConfig);
-		return new ResilientCommandExecutor(circuitBreaker, retry, agentMemoryRedisScheduler.getExecutor(),
-				new RedisFaultClassifier(), new RedisExceptionTranslator());
+	@ConditionalOnMissingBean(name = "agentMemoryRedisCircuitBreaker")
+	CircuitBreaker agentMemoryRedisCircuitBreaker(AgentMemoryRedisProperties properties,
+			ObjectProvider<CircuitBreakerRegistry> circuitBreakerRegistry) {
+		AgentMemoryRedisProperties.CircuitBreaker breaker = properties.getCircuitBreaker();
+		CircuitBreakerConfig config = RedisCircuitBreakers.config(breaker.getFailureThreshold(),
+				breaker.getWaitDurationInOpenState(), breaker.getPermittedCallsInHalfOpenState());
+		CircuitBreakerRegistry registry = circuitBreakerRegistry.getIfAvailable();
+		return (registry != null) ? registry.circuitBreaker(RedisCircuitBreakers.NAME, config)
+				: CircuitBreaker.of(RedisCircuitBreakers.NAME, config);
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
-	@ConditionalOnBean(RedisConnectionFactory.class)
-	AsyncResilientRedisTemplate asyncResilientRedisTemplate(RedisConnectionFactory redisConnectionFactory,
-			ResilientCommandExecutor agentMemoryRedisCommandExecutor, AgentMemoryRedisProperties properties) {
+	ResilientCommandExecutor agentMemoryRedisCommandExecutor(AgentMemoryRedisProperties properties,
+			CircuitBreaker agentMemoryRedisCircuitBreaker, ResilienceScheduler agentMemoryRedisScheduler,
+			ObjectProvider<RetryRegistry> retryRegistry) {
+		RetryConfig retryConfig = retryPolicy(properties).toRetryConfig();
+		RetryRegistry retries = retryRegistry.getIfAvailable();
+		Retry retry = (retries != null) ? retries.retry(RedisCircuitBreakers.NAME, retryConfig)
+				: Retry.of(RedisCircuitBreakers.NAME, retryConfig);
+		return new ResilientCommandExecutor(agentMemoryRedisCircuitBreaker, retry,
+				agentMemoryRedisScheduler.getExecutor(), new RedisFaultClassifier(), new RedisExceptionTranslator());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnSingleCandidate(RedisConnectionFactory.class)
+	ResilientRedisConnection agentMemoryRedisConnection(RedisConnectionFactory redisConnectionFactory,
+			ResilientCommandExecutor agentMemoryRedisCommandExecutor, ResilienceScheduler agentMemoryRedisScheduler) {
 		if (!(redisConnectionFactory instanceof LettuceConnectionFactory lettuceConnectionFactory)) {
 			throw new IllegalStateException("agent-memory-redis needs Spring Data Redis's LettuceConnectionFactory, "
 					+ "but the application's RedisConnectionFactory is a " + redisConnectionFactory.getClass().getName()
 					+ ". Use Lettuce (the default client of spring-boot-starter-data-redis) "
 					+ "or set agent-memory.redis.enabled=false.");
 		}
-		return new AsyncResilientRedisTemplate(lettuceConnectionFactory, agentMemoryRedisCommandExecutor,
-				properties.getRetry().toPolicy(), properties.getRecovery().toSettings(),
+		return new ResilientRedisConnection(lettuceConnectionFactory, agentMemoryRedisCommandExecutor,
+				agentMemoryRedisScheduler.getExecutor());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	RecoveryCounters agentMemoryRedisRecoveryCounters() {
+		return new RecoveryCounters();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	RecoveryQueue agentMemoryRedisRecoveryQueue(AgentMemoryRedisProperties properties,
+			RecoveryCounters agentMemoryRedisRecoveryCounters) {
+		return new RecoveryQueue(properties.getRecovery().getCapacity(), agentMemoryRedisRecoveryCounters);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean(ResilientRedisConnection.class)
+	WriteSequencer agentMemoryRedisWriteSequencer(AgentMemoryRedisProperties properties,
+			ResilientRedisConnection agentMemoryRedisConnection, CircuitBreaker agentMemoryRedisCircuitBreaker,
+			ResilienceScheduler agentMemoryRedisScheduler, RecoveryQueue agentMemoryRedisRecoveryQueue,
+			RecoveryCounters agentMemoryRedisRecoveryCounters) {
+		AgentMemoryRedisProperties.Recovery recovery = properties.getRecovery();
+		return new WriteSequencer(agentMemoryRedisConnection, agentMemoryRedisCircuitBreaker,
+				agentMemoryRedisScheduler.getExecutor(), new RedisFaultClassifier(), retryPolicy(properties),
+				agentMemoryRedisRecoveryQueue, agentMemoryRedisRecoveryCounters, recovery.isEnabled(),
+				recovery.getMaxAttempts(), System::nanoTime);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean(WriteSequencer.class)
+	AsyncResilientRedisTemplate asyncResilientRedisTemplate(AgentMemoryRedisProperties properties,
+			ResilientRedisConnection agentMemoryRedisConnection, WriteSequencer agentMemoryRedisWriteSequencer,
+			RecoveryQueue agentMemoryRedisRecoveryQueue, CircuitBreaker agentMemoryRedisCircuitBreaker) {
+		return new AsyncResilientRedisTemplate(agentMemoryRedisConnection, agentMemoryRedisWriteSequencer,
+				agentMemoryRedisRecoveryQueue, agentMemoryRedisCircuitBreaker,
 				StoreFunction.hash(properties.getAgentState().getKeyPattern()));
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
-	@ConditionalOnBean(AsyncResilientRedisTemplate.class)
+	@ConditionalOnBean(WriteSequencer.class)
 	@ConditionalOnProperty(prefix = "agent-memory.redis.recovery", name = "enabled", matchIfMissing = true)
-	RecoveryProcessor agentMemoryRedisRecoveryProcessor(AsyncResilientRedisTemplate asyncResilientRedisTemplate,
-			ResilienceScheduler agentMemoryRedisScheduler, AgentMemoryRedisProperties properties) {
-		return new RecoveryProcessor(asyncResilientRedisTemplate.getWriteSequencer(),
-				agentMemoryRedisScheduler.getExecutor(), properties.getRetry().getMaxInterval());
+	RecoveryProcessor agentMemoryRedisRecoveryProcessor(AgentMemoryRedisProperties properties,
+			WriteSequencer agentMemoryRedisWriteSequencer, RecoveryQueue agentMemoryRedisRecoveryQueue,
+			CircuitBreaker agentMemoryRedisCircuitBreaker, ResilienceScheduler agentMemoryRedisScheduler) {
+		AgentMemoryRedisProperties.Recovery recovery = properties.getRecovery();
+		return new RecoveryProcessor(agentMemoryRedisWriteSequencer, agentMemoryRedisRecoveryQueue,
+				agentMemoryRedisCircuitBreaker, agentMemoryRedisScheduler.getExecutor(), recovery.getPollInterval(),
+				recovery.getBatchSize(), recovery.getMaxAge(), recovery.getMaxInterval(),
+				recovery.getShutdownTimeout());
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
 	@ConditionalOnBean(AsyncResilientRedisTemplate.class)
-	ResilientRedisTemplate resilientRedisTemplate(AsyncResilientRedisTemplate asyncResilientRedisTemplate) {
-		return new ResilientRedisTemplate(asyncResilientRedisTemplate);
+	ResilientRedisTemplate resilientRedisTemplate(AsyncResilientRedisTemplate asyncResilientRedisTemplate,
+			AgentMemoryRedisProperties properties, ObjectProvider<RedisProperties> redisProperties) {
+		return new ResilientRedisTemplate(asyncResilientRedisTemplate,
+				blockingMaxWait(properties, redisProperties.getIfAvailable()));
+	}
+
+	/** The retry settings, mapped onto the policy that calls and CRITICAL writes share. */
+	static RetryPolicy retryPolicy(AgentMemoryRedisProperties properties) {
+		AgentMemoryRedisProperties.Retry retry = properties.getRetry();
+		RetryPolicy.Builder policy = RetryPolicy.builder();
+		PropertyMapper map = PropertyMapper.get().alwaysApplyingWhenNonNull();
+		map.from(retry::getMaxAttempts).to(policy::maxAttempts);
+		map.from(retry::getInitialInterval).to(policy::initialInterval);
+		map.from(retry::getMultiplier).to(policy::multiplier);
+		map.from(retry::getMaxInterval).to(policy::maxInterval);
+		map.from(retry::getJitter).to(policy::jitter);
+		return policy.build();
+	}
+
+	/**
+	 * The longest a blocking call can take: every attempt up to its command timeout and
+	 * connection attempt, and every backoff at its longest (with jitter), plus a margin.
+	 */
+	static Duration blockingMaxWait(AgentMemoryRedisProperties properties, RedisProperties redisProperties) {
+		AgentMemoryRedisProperties.FailFast failFast = properties.getFailFast();
+		Duration timeout = (redisProperties != null && redisProperties.getTimeout() != null)
+				? redisProperties.getTimeout() : failFast.getCommandTimeout();
+		Duration connect = (redisProperties != null && redisProperties.getConnectTimeout() != null)
+				? redisProperties.getConnectTimeout() : failFast.getConnectTimeout();
+		RetryPolicy retry = retryPolicy(properties);
+		Duration backoff = retry.totalBackoff().multipliedBy(2);
+		return timeout.plus(connect).multipliedBy(retry.getMaxAttempts()).plus(backoff).plusSeconds(5);
 	}
 
 }

@@ -1,6 +1,7 @@
 package io.github.agentmemory.redis.autoconfigure;
 
 import io.github.agentmemory.redis.AsyncResilientRedisTemplate;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.agentmemory.redis.actuate.AgentMemoryRedisHealthIndicator;
 import io.github.agentmemory.redis.actuate.LatencyMonitor;
 import io.github.agentmemory.redis.resilience.ResilienceScheduler;
@@ -39,8 +40,10 @@ public class AgentMemoryRedisHealthContributorAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean(name = "agentMemoryRedisHealthIndicator")
 	AgentMemoryRedisHealthIndicator agentMemoryRedisHealthIndicator(AsyncResilientRedisTemplate template,
-			ObjectProvider<LatencyMonitor> latencyMonitor, AgentMemoryRedisProperties properties) {
-		return new AgentMemoryRedisHealthIndicator(template, latencyMonitor.getIfAvailable(),
+			CircuitBreaker agentMemoryRedisCircuitBreaker, ObjectProvider<LatencyMonitor> latencyMonitor,
+			AgentMemoryRedisProperties properties) {
+		return new AgentMemoryRedisHealthIndicator(template, agentMemoryRedisCircuitBreaker,
+				latencyMonitor.getIfAvailable(),
 				properties.getHealth().isDownWhenOpen());
 	}
 

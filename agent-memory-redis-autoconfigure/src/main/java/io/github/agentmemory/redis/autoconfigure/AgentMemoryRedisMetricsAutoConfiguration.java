@@ -2,6 +2,8 @@ package io.github.agentmemory.redis.autoconfigure;
 
 import io.github.agentmemory.redis.AsyncResilientRedisTemplate;
 import io.github.agentmemory.redis.actuate.AgentMemoryRedisMetrics;
+import io.github.agentmemory.redis.recovery.RecoveryCounters;
+import io.github.agentmemory.redis.recovery.RecoveryQueue;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -24,8 +26,9 @@ public class AgentMemoryRedisMetricsAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	AgentMemoryRedisMetrics agentMemoryRedisMetrics(AsyncResilientRedisTemplate template) {
-		return new AgentMemoryRedisMetrics(template.getWriteSequencer());
+	AgentMemoryRedisMetrics agentMemoryRedisMetrics(RecoveryQueue agentMemoryRedisRecoveryQueue,
+			RecoveryCounters agentMemoryRedisRecoveryCounters) {
+		return new AgentMemoryRedisMetrics(agentMemoryRedisRecoveryQueue, agentMemoryRedisRecoveryCounters);
 	}
 
 }

@@ -3,8 +3,6 @@ package io.github.agentmemory.redis.autoconfigure;
 import java.time.Duration;
 
 import io.github.agentmemory.redis.command.StoreFunction;
-import io.github.agentmemory.redis.recovery.RecoverySettings;
-import io.github.agentmemory.redis.resilience.RetryPolicy;
 
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -100,7 +98,7 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 		check(this.circuitBreaker.permittedCallsInHalfOpenState >= 1,
 				prefix + "circuit-breaker.permitted-calls-in-half-open-state", "at least 1",
 				this.circuitBreaker.permittedCallsInHalfOpenState);
-		check(this.retry.maxAttempts >= 0, prefix + "retry.max-attempts", "0 (no retry) or more",
+		check(this.retry.maxAttempts >= 1, prefix + "retry.max-attempts", "at least 1 (no retry)",
 				this.retry.maxAttempts);
 		checkDuration(prefix + "retry.initial-interval", this.retry.initialInterval);
 		checkDuration(prefix + "retry.max-interval", this.retry.maxInterval);
@@ -128,6 +126,7 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 		check(this.recovery.maxAttempts >= 1, prefix + "recovery.max-attempts", "at least 1",
 				this.recovery.maxAttempts);
 		checkDuration(prefix + "recovery.max-age", this.recovery.maxAge);
+		checkDuration(prefix + "recovery.max-interval", this.recovery.maxInterval);
 		check(this.recovery.shutdownTimeout != null && !this.recovery.shutdownTimeout.isNegative(),
 				prefix + "recovery.shutdown-timeout", "0 or more", this.recovery.shutdownTimeout);
 		checkDuration(prefix + "health.latency-interval", this.health.latencyInterval);
@@ -145,8 +144,10 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 	}
 
 	/**
-	 * Circuit breaker settings. Settings under
-	 * {@code resilience4j.circuitbreaker.instances.agent-memory-redis} win when present.
+	 * Circuit breaker settings: the base of the {@code agent-memory-redis} breaker, which
+	 * {@code resilience4j.circuitbreaker.configs.default.*} and
+	 * {@code resilience4j.circuitbreaker.instances.agent-memory-redis.*} override key by
+	 * key.
 	 */
 	public static class CircuitBreaker {
 
@@ -197,9 +198,9 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 	public static class Retry {
 
 		/**
-		 * Number of retries after the first failed attempt; 0 disables retrying.
+		 * Number of attempts of a call, counting the first; 1 disables retrying.
 		 */
-		private int maxAttempts = 3;
+		private int maxAttempts = 4;
 
 		/**
 		 * Wait before the first retry.
@@ -259,20 +260,6 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 
 		public void setJitter(double jitter) {
 			this.jitter = jitter;
-		}
-
-		/**
-		 * These settings as a policy.
-		 * @return the retry policy
-		 */
-		public RetryPolicy toPolicy() {
-			return RetryPolicy.builder()
-				.maxAttempts(this.maxAttempts)
-				.initialInterval(this.initialInterval)
-				.multiplier(this.multiplier)
-				.maxInterval(this.maxInterval)
-				.jitter(this.jitter)
-				.build();
 		}
 
 	}
@@ -489,7 +476,8 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 		private int batchSize = 500;
 
 		/**
-		 * Attempts of a queued write, counting the first, before it is dropped.
+		 * Attempts of a queued write, counting the first, before it is dropped; only its
+		 * own failed replays count, never a probe or a rejection by the open circuit.
 		 */
 		private int maxAttempts = 10;
 
@@ -502,6 +490,12 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 		 * How long shutdown keeps replaying before it drops what is left.
 		 */
 		private Duration shutdownTimeout = Duration.ofSeconds(10);
+
+		/**
+		 * Longest time between two replay rounds while Redis answers but refuses the
+		 * replayed writes (while the circuit is open, rounds run every poll interval).
+		 */
+		private Duration maxInterval = Duration.ofSeconds(30);
 
 		public boolean isEnabled() {
 			return this.enabled;
@@ -559,13 +553,12 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 			this.shutdownTimeout = shutdownTimeout;
 		}
 
-		/**
-		 * These settings as the recovery queue's.
-		 * @return the settings
-		 */
-		public RecoverySettings toSettings() {
-			return new RecoverySettings(this.enabled, this.capacity, this.pollInterval, this.batchSize,
-					this.maxAttempts, this.maxAge, this.shutdownTimeout);
+		public Duration getMaxInterval() {
+			return this.maxInterval;
+		}
+
+		public void setMaxInterval(Duration maxInterval) {
+			this.maxInterval = maxInterval;
 		}
 
 	}

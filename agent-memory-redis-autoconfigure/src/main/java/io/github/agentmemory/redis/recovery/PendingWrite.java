@@ -1,98 +1,113 @@
 package io.github.agentmemory.redis.recovery;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
 import io.github.agentmemory.redis.command.Priority;
 import io.github.agentmemory.redis.command.RedisWrite;
 import io.github.agentmemory.redis.command.WriteOutcome;
+import io.github.agentmemory.redis.resilience.RedisFault;
 import io.github.agentmemory.redis.resilience.RetryPolicy;
 
 import org.springframework.lang.Nullable;
 
 /**
- * A write that could not be applied at once and waits in its key's lane: data (the write
- * and its bookkeeping), never a closure. Its lane fields are guarded by the lock of its
- * key's stripe; its index links by the {@link PriorityIndex}.
+ * One write on its way through the write path: the write (data, never a closure), the
+ * futures its caller holds, and its bookkeeping.
+ *
+ * <p>
+ * Guarded by: its lane fields ({@link #toSend}, {@link #attempts}, {@link #undecided}...)
+ * by the monitor of its key's {@link KeyLane}; its queue links by the
+ * {@link RecoveryQueue}'s monitor; {@link #state} by compare-and-set, so that a waiting
+ * write is sent or given up by exactly one party (<b>I1</b>).
  *
  * @author agent-memory-redis
  */
 final class PendingWrite {
 
-	/** The caller issued it without a priority and waits for the reply. */
-	static final int PLAIN = 0;
+	private static final AtomicReferenceFieldUpdater<PendingWrite, State> STATE = AtomicReferenceFieldUpdater
+		.newUpdater(PendingWrite.class, State.class, "state");
 
-	/** The caller waits for its retries to end (CRITICAL). */
-	static final int RETRYING = 1;
-
-	/** Queued: the caller was told QUEUED and may watch the settlement. */
-	static final int QUEUED = 2;
-
+	/** What the caller asked for. */
 	final RedisWrite write;
 
+	/** How a failure of this write is handled. */
+	final Handling handling;
+
+	/** Its priority; {@code null} for a write issued without one. */
+	@Nullable
 	final Priority priority;
 
+	/** Issue order, across all keys; lower was issued first. */
 	final long sequence;
 
+	/** When it was issued (monotonic nanoseconds). */
 	final long createdNanos;
 
+	/** Retries of a write issued without a priority or {@code CRITICAL}; else {@code null}. */
 	@Nullable
 	final RetryPolicy retryPolicy;
 
-	/**
-	 * Priority writes: first the caller's outcome; once the caller was told QUEUED
-	 * ({@link #settling}), the settlement, which completes with the final outcome when the
-	 * write is applied or dropped. One field serves both: the outcome is complete by then
-	 * and the caller reaches the settlement through it, so the write keeps neither the
-	 * completed outcome nor its {@link WriteOutcome}. Guarded by the stripe lock.
-	 */
-	@Nullable
-	volatile CompletableFuture<WriteOutcome> outcome;
-
-	/** Completes with the raw reply (writes issued without a priority). */
+	/** Completes with the raw reply ({@link Handling#CALL}). */
 	@Nullable
 	final CompletableFuture<Object> reply;
 
-	/** The caller was told QUEUED: {@link #outcome} is the settlement. */
-	boolean settling;
+	/** Completes with the first outcome (writes with a priority). */
+	@Nullable
+	final CompletableFuture<WriteOutcome> outcome;
 
-	int mode;
+	/** Completes with the final outcome once the write was answered {@code QUEUED}. */
+	@Nullable
+	CompletableFuture<WriteOutcome> settlement;
 
+	/**
+	 * What is still to be sent: the write itself, or what is left of it once a later write
+	 * to its key overwrote part of it ({@link WriteConflicts}).
+	 */
+	RedisWrite toSend;
+
+	/** Answered {@code QUEUED}: it is (or is about to be) in the recovery queue. */
+	boolean queued;
+
+	/** Its own failed sends (never a rejection by the breaker, never a probe's failure). */
 	int attempts;
 
+	/** Not to be sent again before this time (monotonic nanoseconds). */
 	long notBeforeNanos;
 
-	/** Waits in its lane (or, before it fails, is about to be sent directly). */
-	static final int WAITING = 0;
+	/** Failed while later writes to its key were in flight: decided once they end. */
+	boolean undecided;
 
-	/** On its way to Redis: only the sender finishes it. */
-	static final int SENDING = 1;
+	/** A later write to its key overwrote all of it. */
+	boolean superseded;
 
-	/** Applied or given up, for good. */
-	static final int DONE = 2;
+	/** A later write to its key was applied that it cannot be applied after. */
+	boolean conflicted;
 
-	private static final AtomicIntegerFieldUpdater<PendingWrite> STATE = AtomicIntegerFieldUpdater
-		.newUpdater(PendingWrite.class, "state");
+	/** Sent from its key's waiting writes (a retry or a replay), not on arrival. */
+	boolean resent;
 
-	/**
-	 * {@link #WAITING}, {@link #SENDING} or {@link #DONE}. The sender (under the key's
-	 * stripe lock) and the queue's housekeeping (eviction, expiry, shutdown, under the
-	 * index's monitor) hold different locks, so a waiting write is sent or given up only by
-	 * whoever wins {@link #claim}: a write is never both.
-	 */
-	private volatile int state;
+	/** Sent as the recovery queue's probe: a failure does not count as an attempt. */
+	boolean probe;
 
-	/**
-	 * The last error: a {@link Throwable}, or, when it was only the circuit breaker
-	 * rejecting this write (the common case while Redis is down), the breaker's state at
-	 * that moment, which is all it takes to describe that rejection again (see
-	 * {@code WriteSequencer#lastError}), so a queued write keeps no exception of its own.
-	 */
 	@Nullable
-	Object lastError;
+	Throwable lastError;
 
-	// PriorityIndex links, guarded by the index
-	boolean indexed;
+	@Nullable
+	RedisFault lastFault;
+
+	boolean lastRejected;
+
+	boolean lastNeverSent;
+
+	/** Its key's lane, set on arrival (a lane outlives the writes in it). */
+	KeyLane lane;
+
+	/** Counted as enqueued (once, whatever happens later: <b>I5</b>). */
+	boolean counted;
+
+	// RecoveryQueue links, guarded by the queue
+	boolean linked;
 
 	@Nullable
 	PendingWrite previous;
@@ -100,17 +115,20 @@ final class PendingWrite {
 	@Nullable
 	PendingWrite next;
 
-	PendingWrite(RedisWrite write, Priority priority, long sequence, long createdNanos, int mode,
-			@Nullable RetryPolicy retryPolicy, @Nullable CompletableFuture<WriteOutcome> outcome,
-			@Nullable CompletableFuture<Object> reply) {
+	private volatile State state = State.SENDING;
+
+	PendingWrite(RedisWrite write, Handling handling, @Nullable Priority priority, long sequence, long createdNanos,
+			@Nullable RetryPolicy retryPolicy, @Nullable CompletableFuture<Object> reply,
+			@Nullable CompletableFuture<WriteOutcome> outcome) {
 		this.write = write;
+		this.toSend = write;
+		this.handling = handling;
 		this.priority = priority;
 		this.sequence = sequence;
 		this.createdNanos = createdNanos;
-		this.mode = mode;
 		this.retryPolicy = retryPolicy;
-		this.outcome = outcome;
 		this.reply = reply;
+		this.outcome = outcome;
 	}
 
 	String key() {
@@ -123,30 +141,75 @@ final class PendingWrite {
 	 * @param to the new state
 	 * @return whether this caller made the move
 	 */
-	boolean claim(int from, int to) {
+	boolean claim(State from, State to) {
 		return STATE.compareAndSet(this, from, to);
 	}
 
-	/**
-	 * Set the state; only for the write's owner (the thread that holds it as sending, or
-	 * that has not published it yet).
-	 * @param state the new state
-	 */
-	void setState(int state) {
-		this.state = state;
+	State state() {
+		return this.state;
 	}
 
 	boolean isDone() {
-		return this.state == DONE;
+		return this.state == State.DONE;
 	}
 
-	boolean isSending() {
-		return this.state == SENDING;
+	/**
+	 * Priority for the queue's order: a queued write without one (never happens) would
+	 * count as the least important.
+	 */
+	Priority queuePriority() {
+		return (this.priority != null) ? this.priority : Priority.LOW;
 	}
 
 	@Override
 	public String toString() {
-		return this.priority + " #" + this.sequence + " " + this.write;
+		return ((this.priority != null) ? this.priority : "call") + " #" + this.sequence + " " + this.write;
+	}
+
+	/**
+	 * Where a write is. Only {@link #WAITING} writes may be claimed by someone else.
+	 */
+	enum State {
+
+		/** Owned by whoever sent it (or is deciding about it): nobody else touches it. */
+		SENDING,
+
+		/** Waits in its key's lane (and, if queued, in the recovery queue). */
+		WAITING,
+
+		/** Reached its terminal outcome. */
+		DONE
+
+	}
+
+	/**
+	 * How a failure of the write is handled, from its priority.
+	 */
+	enum Handling {
+
+		/** No priority: retried if idempotent, then the error goes to the caller. */
+		CALL,
+
+		/** {@link Priority#CRITICAL}: retried; queued on an open circuit or a full Redis. */
+		RETRY,
+
+		/** {@link Priority#HIGH} and {@link Priority#NORMAL}: queued. */
+		QUEUE,
+
+		/** {@link Priority#LOW}: dropped. */
+		DROP;
+
+		static Handling of(@Nullable Priority priority) {
+			if (priority == null) {
+				return CALL;
+			}
+			return switch (priority) {
+				case CRITICAL -> RETRY;
+				case HIGH, NORMAL -> QUEUE;
+				case LOW -> DROP;
+			};
+		}
+
 	}
 
 }

@@ -1,6 +1,7 @@
 package io.github.agentmemory.redis.recovery;
 
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -8,34 +9,36 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import io.github.agentmemory.redis.command.Priority;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.core.IntervalFunction;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 import org.springframework.context.SmartLifecycle;
 import org.springframework.core.log.LogMessage;
+import org.springframework.lang.Nullable;
 import org.springframework.util.Assert;
 
 /**
- * Replays the recovery queue in the background, on the library's own scheduler.
- *
- * <p>
- * Every {@link RecoverySettings#pollInterval() poll interval} a round starts: writes
- * older than the maximum age are dropped, then the keys with waiting writes are taken
- * most important first. One write is sent alone as a probe (the circuit breaker decides
- * whether it may go); only if it is applied are up to
- * {@link RecoverySettings#batchSize() batch size} keys replayed concurrently, each key's
- * writes one after the other in issue order, all pipelined on the one connection. While
- * replays fail the rounds back off, up to the retry policy's maximum interval. Nothing
+ * Replays the recovery queue in the background, on the library's own scheduler; nothing
  * waits on a thread: rounds are chains of futures.
  *
  * <p>
- * On shutdown (before the connection factory stops) the processor keeps replaying for
- * up to {@link RecoverySettings#shutdownTimeout() the shutdown timeout}, then drops what
- * is left and logs how many writes of each priority were not applied.
+ * Every poll interval a round gives up the writes older than the maximum age, then takes
+ * the keys with queued writes, most important first. One write is sent alone as a probe
+ * (its failure is not counted against it); only if it is applied are the other keys of
+ * the batch replayed, concurrently, each key's writes one after the other. While the
+ * circuit is open, the breaker itself rejects the probe at no cost, so the first replay
+ * starts at most one poll interval after the breaker lets a call through again, with no
+ * other traffic needed. While Redis answers but refuses the probe (out of memory), rounds
+ * back off with Resilience4j's exponential backoff up to the maximum interval.
+ *
+ * <p>
+ * On shutdown (after the web server, before the connection factory) replaying goes on
+ * for up to the shutdown timeout, probing Redis past an open circuit, and only then is
+ * what is left dropped and reported.
  *
  * @author agent-memory-redis
  */
@@ -48,64 +51,96 @@ public class RecoveryProcessor implements SmartLifecycle {
 
 	private final WriteSequencer sequencer;
 
+	private final RecoveryQueue queue;
+
+	private final CircuitBreaker circuitBreaker;
+
 	private final ScheduledExecutorService scheduler;
 
-	private final RecoverySettings settings;
+	private final Duration pollInterval;
 
-	private final Duration maxBackoff;
+	private final int batchSize;
 
-	private volatile boolean running;
+	private final long maxAgeNanos;
 
-	private int failedRounds;
+	private final Duration shutdownTimeout;
+
+	private final IntervalFunction backoff;
+
+	private boolean running;
 
 	private boolean listening;
 
+	private int failedRounds;
+
+	@Nullable
 	private ScheduledFuture<?> nextRound;
+
+	private long drainStartNanos;
+
+	private long drainStartSize;
 
 	/**
 	 * Create a processor.
-	 * @param sequencer holds the queue
+	 * @param sequencer sends the queued writes
+	 * @param queue the recovery queue
+	 * @param circuitBreaker the breaker writes go through
 	 * @param scheduler runs the rounds
-	 * @param maxBackoff the longest pause between rounds while replays fail
+	 * @param pollInterval time between two rounds
+	 * @param batchSize most keys replayed in one round
+	 * @param maxAge longest time a write may wait
+	 * @param maxInterval longest time between two rounds while Redis refuses replays
+	 * @param shutdownTimeout how long shutdown keeps replaying
 	 */
-	public RecoveryProcessor(WriteSequencer sequencer, ScheduledExecutorService scheduler, Duration maxBackoff) {
+	public RecoveryProcessor(WriteSequencer sequencer, RecoveryQueue queue, CircuitBreaker circuitBreaker,
+			ScheduledExecutorService scheduler, Duration pollInterval, int batchSize, Duration maxAge,
+			Duration maxInterval, Duration shutdownTimeout) {
 		Assert.notNull(sequencer, "'sequencer' must not be null");
+		Assert.notNull(queue, "'queue' must not be null");
+		Assert.notNull(circuitBreaker, "'circuitBreaker' must not be null");
 		Assert.notNull(scheduler, "'scheduler' must not be null");
-		Assert.notNull(maxBackoff, "'maxBackoff' must not be null");
 		this.sequencer = sequencer;
+		this.queue = queue;
+		this.circuitBreaker = circuitBreaker;
 		this.scheduler = scheduler;
-		this.settings = sequencer.getSettings();
-		this.maxBackoff = maxBackoff;
+		this.pollInterval = pollInterval;
+		this.batchSize = batchSize;
+		this.maxAgeNanos = maxAge.toNanos();
+		this.shutdownTimeout = shutdownTimeout;
+		this.backoff = IntervalFunction.ofExponentialRandomBackoff(pollInterval,
+				IntervalFunction.DEFAULT_MULTIPLIER, IntervalFunction.DEFAULT_RANDOMIZATION_FACTOR,
+				(maxInterval.compareTo(pollInterval) > 0) ? maxInterval : pollInterval);
 	}
 
 	@Override
 	public synchronized void start() {
-		if (!this.running) {
-			this.running = true;
-			if (!this.listening) {
-				// do not wait for the backoff once calls go through again
-				this.sequencer.getCircuitBreaker().getEventPublisher().onStateTransition((event) -> {
-					if (event.getStateTransition().getToState() == CircuitBreaker.State.CLOSED) {
-						roundNow();
-					}
-				});
-				this.listening = true;
-			}
-			scheduleRound(this.settings.pollInterval());
+		if (this.running) {
+			return;
 		}
-	}
-
-	private synchronized void roundNow() {
-		if (this.running && this.failedRounds > 0 && this.nextRound != null && this.nextRound.cancel(false)) {
-			this.failedRounds = 0;
-			scheduleRound(Duration.ZERO);
+		this.running = true;
+		if (!this.listening) {
+			this.circuitBreaker.getEventPublisher().onStateTransition((event) -> {
+				if (event.getStateTransition().getToState() == CircuitBreaker.State.CLOSED) {
+					roundNow();
+				}
+			});
+			this.listening = true;
 		}
+		scheduleRound(this.pollInterval);
 	}
 
 	@Override
 	public void stop() {
+		CompletableFuture<Void> stopped = new CompletableFuture<>();
+		stop(() -> stopped.complete(null));
+		stopped.join();
+	}
+
+	@Override
+	public void stop(Runnable callback) {
 		synchronized (this) {
 			if (!this.running) {
+				callback.run();
 				return;
 			}
 			this.running = false;
@@ -113,11 +148,19 @@ public class RecoveryProcessor implements SmartLifecycle {
 				this.nextRound.cancel(false);
 			}
 		}
-		drainForShutdown();
+		long deadline = System.nanoTime() + this.shutdownTimeout.toNanos();
+		int before = this.queue.size();
+		drainForShutdown(deadline).whenComplete((done, error) -> {
+			if (error != null) {
+				logger.warn("Recovery queue could not be drained on shutdown", error);
+			}
+			giveUpRest(before);
+			callback.run();
+		});
 	}
 
 	@Override
-	public boolean isRunning() {
+	public synchronized boolean isRunning() {
 		return this.running;
 	}
 
@@ -128,38 +171,38 @@ public class RecoveryProcessor implements SmartLifecycle {
 
 	/**
 	 * Run one replay round now.
-	 * @return completes with whether every write sent in the round was applied
+	 * @return completes with whether the round's probe was applied (or nothing waited)
 	 */
 	public CompletableFuture<Boolean> replay() {
-		this.sequencer.expire();
-		List<String> keys = this.sequencer.keysToReplay(this.settings.batchSize());
+		this.sequencer.expire(this.maxAgeNanos);
+		List<String> keys = this.queue.keysToReplay(this.batchSize);
 		if (keys.isEmpty()) {
 			return CompletableFuture.completedFuture(true);
 		}
-		return this.sequencer.drainLane(keys.get(0)).thenCompose((probeApplied) -> {
+		return this.sequencer.replay(keys.get(0), true).thenCompose((probeApplied) -> {
 			if (!probeApplied) {
 				return CompletableFuture.completedFuture(false);
 			}
 			CompletableFuture<?>[] lanes = new CompletableFuture<?>[keys.size() - 1];
 			for (int i = 1; i < keys.size(); i++) {
-				lanes[i - 1] = this.sequencer.drainLane(keys.get(i));
+				lanes[i - 1] = this.sequencer.replay(keys.get(i), false);
 			}
-			return CompletableFuture.allOf(lanes).thenApply((done) -> {
-				for (CompletableFuture<?> lane : lanes) {
-					if (!Boolean.TRUE.equals(lane.join())) {
-						return false;
-					}
-				}
-				return true;
-			});
+			return CompletableFuture.allOf(lanes).thenApply((all) -> true);
 		});
 	}
 
+	private synchronized void roundNow() {
+		if (this.running && this.nextRound != null && this.nextRound.cancel(false)) {
+			this.failedRounds = 0;
+			scheduleRound(Duration.ZERO);
+		}
+	}
+
 	private void round() {
-		if (!this.running) {
+		if (!isRunning()) {
 			return;
 		}
-		int sizeBefore = this.sequencer.size();
+		int sizeBefore = this.queue.size();
 		CompletableFuture<Boolean> round;
 		try {
 			round = replay();
@@ -171,30 +214,38 @@ public class RecoveryProcessor implements SmartLifecycle {
 			if (error != null) {
 				logger.error("Recovery round failed", error);
 			}
-			synchronized (this) {
-				if (Boolean.TRUE.equals(applied)) {
-					if (this.failedRounds > 0) {
-						logger.info("Redis accepts replayed writes again");
-					}
-					this.failedRounds = 0;
-				}
-				else {
-					this.failedRounds = Math.min(this.failedRounds + 1, 30);
-				}
-			}
-			int size = this.sequencer.size();
-			boolean more = Boolean.TRUE.equals(applied) && size > 0 && size < sizeBefore;
-			scheduleRound(more ? Duration.ZERO : backoff());
+			scheduleRound(next(Boolean.TRUE.equals(applied), sizeBefore));
 		});
 	}
 
-	private synchronized Duration backoff() {
-		if (this.failedRounds == 0) {
-			return this.settings.pollInterval();
+	private synchronized Duration next(boolean applied, int sizeBefore) {
+		int size = this.queue.size();
+		if (applied) {
+			this.failedRounds = 0;
+			trackDrain(sizeBefore, size);
+			return (size > 0 && size < sizeBefore) ? Duration.ZERO : this.pollInterval;
 		}
-		long millis = this.settings.pollInterval().toMillis() << Math.min(this.failedRounds, 20);
-		return Duration.ofMillis(Math.min(millis, Math.max(this.maxBackoff.toMillis(),
-				this.settings.pollInterval().toMillis())));
+		if (this.circuitBreaker.getState() == CircuitBreaker.State.OPEN) {
+			// the breaker's own wait is the backoff: look again every poll interval
+			this.failedRounds = 0;
+			return this.pollInterval;
+		}
+		this.failedRounds = Math.min(this.failedRounds + 1, 30);
+		return Duration.ofMillis(this.backoff.apply(this.failedRounds));
+	}
+
+	/** One INFO line per drain: how many writes were replayed in how long. */
+	private void trackDrain(int sizeBefore, int size) {
+		if (this.drainStartNanos == 0 && size < sizeBefore) {
+			this.drainStartNanos = System.nanoTime();
+			this.drainStartSize = sizeBefore;
+		}
+		if (this.drainStartNanos != 0 && size == 0) {
+			long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - this.drainStartNanos);
+			logger.info(LogMessage.format("Recovery queue drained: %d queued writes handled in %d ms",
+					this.drainStartSize, millis));
+			this.drainStartNanos = 0;
+		}
 	}
 
 	private synchronized void scheduleRound(Duration delay) {
@@ -209,39 +260,55 @@ public class RecoveryProcessor implements SmartLifecycle {
 		}
 	}
 
-	private void drainForShutdown() {
-		long deadline = System.nanoTime() + this.settings.shutdownTimeout().toNanos();
-		int before = this.sequencer.size();
-		while (this.sequencer.size() > 0 && System.nanoTime() - deadline < 0) {
+	private CompletableFuture<Void> drainForShutdown(long deadline) {
+		if (this.queue.size() == 0 || System.nanoTime() - deadline >= 0) {
+			return CompletableFuture.completedFuture(null);
+		}
+		if (this.circuitBreaker.getState() == CircuitBreaker.State.OPEN) {
 			try {
-				int size = this.sequencer.size();
-				Boolean applied = replay().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-				if (!Boolean.TRUE.equals(applied) || this.sequencer.size() >= size) {
-					break;
-				}
+				// shutting down: do not wait out the open state, probe Redis now
+				this.circuitBreaker.transitionToHalfOpenState();
 			}
-			catch (TimeoutException ex) {
-				break;
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				break;
-			}
-			catch (Exception ex) {
-				logger.warn("Recovery queue could not be drained on shutdown", ex);
-				break;
+			catch (RuntimeException ex) {
+				logger.debug("Could not probe Redis past the open circuit", ex);
 			}
 		}
-		Map<Priority, Integer> left = this.sequencer.dropAll();
-		int total = left.values().stream().mapToInt(Integer::intValue).sum();
-		if (total > 0) {
+		int sizeBefore = this.queue.size();
+		CompletableFuture<Void> next = new CompletableFuture<>();
+		replay().whenComplete((applied, error) -> {
+			boolean progress = error == null && this.queue.size() < sizeBefore;
+			long delay = progress ? 0 : Math.min(this.pollInterval.toNanos(), Math.max(0, deadline - System.nanoTime()));
+			try {
+				this.scheduler.schedule(() -> drainForShutdown(deadline).whenComplete((done, failure) -> {
+					if (failure != null) {
+						next.completeExceptionally(failure);
+					}
+					else {
+						next.complete(null);
+					}
+				}), delay, TimeUnit.NANOSECONDS);
+			}
+			catch (RejectedExecutionException ex) {
+				next.complete(null);
+			}
+		});
+		return next;
+	}
+
+	private void giveUpRest(int before) {
+		List<PendingWrite> left = this.sequencer.close();
+		Map<Priority, Integer> counts = new EnumMap<>(Priority.class);
+		for (PendingWrite write : left) {
+			counts.merge(write.queuePriority(), 1, Integer::sum);
+		}
+		if (!left.isEmpty()) {
 			logger.error(LogMessage.format(
-					"Shutting down with %d writes not applied to Redis (dropped, by priority: %s); "
-							+ "%d were replayed during shutdown",
-					total, left, Math.max(0, before - total)));
+					"Shutting down with %d queued writes not applied to Redis (dropped, by priority: %s); "
+							+ "%d were replayed or given up during shutdown",
+					left.size(), counts, Math.max(0, before - left.size())));
 		}
 		else if (before > 0) {
-			logger.info(LogMessage.format("Recovery queue drained on shutdown: %d writes replayed", before));
+			logger.info(LogMessage.format("Recovery queue drained on shutdown: %d queued writes handled", before));
 		}
 	}
 

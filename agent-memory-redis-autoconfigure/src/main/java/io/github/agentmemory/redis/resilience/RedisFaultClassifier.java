@@ -74,6 +74,48 @@ public class RedisFaultClassifier {
 		return reply.startsWith("NOAUTH") || reply.startsWith("WRONGPASS") || reply.startsWith("NOPERM");
 	}
 
+	/**
+	 * Whether the error is the open circuit rejecting a call (nothing was sent).
+	 * @param error the error
+	 * @return whether it is a rejection
+	 */
+	public static boolean isRejection(Throwable error) {
+		for (Throwable current = error; current != null; current = next(current)) {
+			if (current instanceof RedisCircuitOpenException) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * Whether the error says that the command provably never left the client: rejected by
+	 * the open circuit, refused by Lettuce while disconnected or with a full request
+	 * queue, or no connection could be made. Such a write may be retried or queued even if
+	 * it is not idempotent: Redis cannot have applied it.
+	 * @param error the error
+	 * @return whether the command was never sent
+	 */
+	public static boolean isNeverSent(Throwable error) {
+		for (Throwable current = error; current != null; current = next(current)) {
+			if (current instanceof RedisCircuitOpenException || current instanceof RedisConnectionException
+					|| current instanceof java.net.ConnectException) {
+				return true;
+			}
+			String message = current.getMessage();
+			if (message != null && (current instanceof RedisException
+					|| current instanceof RedisConnectionFailureException)
+					&& (message.startsWith("Currently not connected") || message.contains("Request queue size exceeded")
+							|| message.startsWith("Connection is closed") || message.startsWith("Not connected to Redis")
+							|| message.startsWith("Could not connect to Redis")
+							|| message.startsWith("Redis template is closed")
+							|| message.startsWith("Redis refused to reconnect"))) {
+				return true;
+			}
+		}
+		return false;
+	}
+
 	static Throwable unwrap(Throwable error) {
 		Throwable current = error;
 		while ((current instanceof CompletionException || current instanceof ExecutionException)

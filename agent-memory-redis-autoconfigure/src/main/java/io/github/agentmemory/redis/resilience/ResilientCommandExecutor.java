@@ -1,9 +1,12 @@
 package io.github.agentmemory.redis.resilience;
 
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -14,6 +17,7 @@ import org.apache.commons.logging.LogFactory;
 
 import org.springframework.core.log.LogMessage;
 import org.springframework.dao.DataAccessException;
+import org.springframework.data.redis.RedisConnectionFailureException;
 import org.springframework.lang.Nullable;
 import org.springframework.util.Assert;
 
@@ -33,9 +37,15 @@ import org.springframework.util.Assert;
  * Lettuce's I/O event loop (or the caller's thread when the call is rejected at once).
  * Dependent stages added without an executor run there too and must not block.
  *
+ * <p>
+ * Every call's future completes once (<b>I1</b>): a call waiting for its retry is tried
+ * at once when the circuit opens (and so fails fast with
+ * {@link RedisCircuitOpenException} instead of waiting out its backoff), and fails when
+ * the executor is {@linkplain #close() closed}.
+ *
  * @author agent-memory-redis
  */
-public class ResilientCommandExecutor {
+public class ResilientCommandExecutor implements AutoCloseable {
 
 	private static final Log logger = LogFactory.getLog(ResilientCommandExecutor.class);
 
@@ -48,6 +58,11 @@ public class ResilientCommandExecutor {
 	private final RedisFaultClassifier classifier;
 
 	private final RedisExceptionTranslator translator;
+
+	/** Calls waiting for their next attempt. */
+	private final Set<Attempts<?>> waiting = ConcurrentHashMap.newKeySet();
+
+	private volatile boolean closed;
 
 	/**
 	 * Create a new executor.
@@ -69,6 +84,21 @@ public class ResilientCommandExecutor {
 		this.scheduler = scheduler;
 		this.classifier = classifier;
 		this.translator = translator;
+		circuitBreaker.getEventPublisher().onStateTransition((event) -> {
+			if (event.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {
+				this.waiting.forEach(Attempts::retryNow);
+			}
+		});
+	}
+
+	/**
+	 * Fail every call waiting for a retry, and every retry from now on: the application
+	 * shuts down.
+	 */
+	@Override
+	public void close() {
+		this.closed = true;
+		this.waiting.forEach(Attempts::giveUp);
 	}
 
 	/**
@@ -186,6 +216,9 @@ public class ResilientCommandExecutor {
 		@Nullable
 		private DataAccessException lastError;
 
+		@Nullable
+		private volatile ScheduledFuture<?> retry;
+
 		Attempts(String command, Supplier<? extends CompletionStage<T>> call, @Nullable Retry.AsyncContext<T> retry) {
 			this.command = command;
 			this.call = call;
@@ -243,12 +276,47 @@ public class ResilientCommandExecutor {
 				logger.debug(LogMessage.format("%s failed (attempt %d), retrying in %d ms: %s", this.command,
 						this.attempt, delay, lastError.getMessage()));
 			}
+			Set<Attempts<?>> waiting = ResilientCommandExecutor.this.waiting;
+			waiting.add(this);
 			try {
-				ResilientCommandExecutor.this.scheduler.schedule(this::next, delay, TimeUnit.MILLISECONDS);
+				this.retry = ResilientCommandExecutor.this.scheduler.schedule(() -> {
+					if (waiting.remove(this)) {
+						next();
+					}
+				}, delay, TimeUnit.MILLISECONDS);
 			}
 			catch (RejectedExecutionException ex) {
-				lastError.addSuppressed(ex);
-				this.result.completeExceptionally(lastError);
+				if (waiting.remove(this)) {
+					lastError.addSuppressed(ex);
+					this.result.completeExceptionally(lastError);
+				}
+			}
+			if (ResilientCommandExecutor.this.closed) {
+				giveUp();
+			}
+		}
+
+		/** The circuit opened: try now (the breaker rejects it) instead of waiting. */
+		void retryNow() {
+			if (ResilientCommandExecutor.this.waiting.remove(this)) {
+				cancelTimer();
+				next();
+			}
+		}
+
+		void giveUp() {
+			if (ResilientCommandExecutor.this.waiting.remove(this)) {
+				cancelTimer();
+				DataAccessException error = new RedisConnectionFailureException(
+						this.command + " was not retried: the Redis template is shut down", this.lastError);
+				this.result.completeExceptionally(error);
+			}
+		}
+
+		private void cancelTimer() {
+			ScheduledFuture<?> timer = this.retry;
+			if (timer != null) {
+				timer.cancel(false);
 			}
 		}
 

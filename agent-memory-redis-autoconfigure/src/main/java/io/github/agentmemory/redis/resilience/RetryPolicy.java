@@ -9,10 +9,13 @@ import io.github.resilience4j.retry.RetryConfig;
 import org.springframework.util.Assert;
 
 /**
- * Immutable retry policy: how many times a failed call is retried and how long to wait
- * before each retry. Waits grow exponentially from the initial interval by the multiplier
- * up to the maximum interval, each randomised by the jitter factor so that many clients
- * do not retry in lock step. Retries never block a thread: they are scheduled.
+ * Immutable retry policy: how many attempts a call gets (counting the first, as
+ * Resilience4j and Spring Boot's retry settings count) and how long to wait before each
+ * retry. Waits grow exponentially from the initial interval by the multiplier up to the
+ * maximum interval, each randomised by the jitter factor so that many clients do not
+ * retry in lock step: Resilience4j's {@link IntervalFunction}, the one backoff engine of
+ * calls, {@code CRITICAL} writes and the recovery queue. Retries never block a thread:
+ * they are scheduled.
  *
  * <pre class="code">
  * RetryPolicy policy = RetryPolicy.builder().maxAttempts(5).initialInterval(Duration.ofMillis(100)).build();
@@ -22,8 +25,8 @@ import org.springframework.util.Assert;
  */
 public final class RetryPolicy {
 
-	/** Default number of retries after the first failed call. */
-	public static final int DEFAULT_MAX_ATTEMPTS = 3;
+	/** Default number of attempts, counting the first: 1 try and 3 retries. */
+	public static final int DEFAULT_MAX_ATTEMPTS = 4;
 
 	/** Default wait before the first retry. */
 	public static final Duration DEFAULT_INITIAL_INTERVAL = Duration.ofMillis(500);
@@ -39,7 +42,7 @@ public final class RetryPolicy {
 
 	private static final RetryPolicy DEFAULT = builder().build();
 
-	private static final RetryPolicy NONE = builder().maxAttempts(0).build();
+	private static final RetryPolicy NONE = builder().maxAttempts(1).build();
 
 	private final int maxAttempts;
 
@@ -51,16 +54,23 @@ public final class RetryPolicy {
 
 	private final double jitter;
 
+	private final IntervalFunction backoff;
+
 	private RetryPolicy(Builder builder) {
 		this.maxAttempts = builder.maxAttempts;
 		this.initialInterval = builder.initialInterval;
 		this.multiplier = builder.multiplier;
 		this.maxInterval = builder.maxInterval;
 		this.jitter = builder.jitter;
+		this.backoff = (this.jitter > 0)
+				? IntervalFunction.ofExponentialRandomBackoff(this.initialInterval, this.multiplier, this.jitter,
+						this.maxInterval)
+				: IntervalFunction.ofExponentialBackoff(this.initialInterval, this.multiplier, this.maxInterval);
 	}
 
 	/**
-	 * The spec's defaults: 3 retries, 500 ms initial interval, ×2, capped at 30 s.
+	 * The spec's defaults: 4 attempts (3 retries), 500 ms initial interval, ×2, capped at
+	 * 30 s.
 	 * @return the default policy
 	 */
 	public static RetryPolicy create() {
@@ -68,7 +78,7 @@ public final class RetryPolicy {
 	}
 
 	/**
-	 * A policy that never retries.
+	 * A policy that never retries: one attempt.
 	 * @return the policy
 	 */
 	public static RetryPolicy none() {
@@ -96,8 +106,8 @@ public final class RetryPolicy {
 	}
 
 	/**
-	 * Number of retries after the first failed call; 0 means no retry.
-	 * @return the number of retries
+	 * Number of attempts, counting the first; 1 means no retry.
+	 * @return the number of attempts
 	 */
 	public int getMaxAttempts() {
 		return this.maxAttempts;
@@ -147,18 +157,36 @@ public final class RetryPolicy {
 	}
 
 	/**
+	 * The wait before the next attempt, with jitter (Resilience4j's backoff).
+	 * @param attempts the attempts made so far, at least 1
+	 * @return the wait
+	 */
+	public Duration backoff(int attempts) {
+		return Duration.ofMillis(this.backoff.apply(attempts));
+	}
+
+	/**
+	 * The longest all retries can wait together, without jitter: how long a write may
+	 * wait behind earlier ones before it is treated as if its retries were over.
+	 * @return the total backoff
+	 */
+	public Duration totalBackoff() {
+		Duration total = Duration.ZERO;
+		for (int retry = 1; retry < this.maxAttempts; retry++) {
+			total = total.plus(intervalBefore(retry));
+		}
+		return total;
+	}
+
+	/**
 	 * This policy as a Resilience4j retry configuration. Whether an error is retried is
 	 * decided by the caller of the retry context, not by the returned configuration.
 	 * @return the configuration
 	 */
 	public RetryConfig toRetryConfig() {
-		IntervalFunction backoff = (this.jitter > 0)
-				? IntervalFunction.ofExponentialRandomBackoff(this.initialInterval, this.multiplier, this.jitter,
-						this.maxInterval)
-				: IntervalFunction.ofExponentialBackoff(this.initialInterval, this.multiplier, this.maxInterval);
 		return RetryConfig.custom()
-			.maxAttempts(this.maxAttempts + 1)
-			.intervalFunction(backoff)
+			.maxAttempts(this.maxAttempts)
+			.intervalFunction(this.backoff)
 			.failAfterMaxAttempts(false)
 			.writableStackTraceEnabled(false)
 			.build();
@@ -202,12 +230,12 @@ public final class RetryPolicy {
 		}
 
 		/**
-		 * Number of retries after the first failed call; 0 disables retrying.
-		 * @param maxAttempts the number of retries, 0 or more
+		 * Number of attempts, counting the first; 1 disables retrying.
+		 * @param maxAttempts the number of attempts, 1 or more
 		 * @return this builder
 		 */
 		public Builder maxAttempts(int maxAttempts) {
-			Assert.isTrue(maxAttempts >= 0, () -> "'maxAttempts' must not be negative, was " + maxAttempts);
+			Assert.isTrue(maxAttempts >= 1, () -> "'maxAttempts' must be at least 1, was " + maxAttempts);
 			this.maxAttempts = maxAttempts;
 			return this;
 		}

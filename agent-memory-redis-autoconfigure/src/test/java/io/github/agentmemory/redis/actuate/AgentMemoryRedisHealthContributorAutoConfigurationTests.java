@@ -1,5 +1,6 @@
 package io.github.agentmemory.redis.actuate;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.agentmemory.redis.AsyncResilientRedisTemplate;
 import io.github.agentmemory.redis.autoconfigure.AgentMemoryRedisHealthContributorAutoConfiguration;
 import io.github.agentmemory.redis.autoconfigure.AgentMemoryRedisMetricsAutoConfiguration;
@@ -87,7 +88,7 @@ class AgentMemoryRedisHealthContributorAutoConfigurationTests {
 	@Test
 	void openCircuitIsVisibleButNotDownByDefault() {
 		this.contextRunner.run((context) -> {
-			context.getBean(AsyncResilientRedisTemplate.class).getExecutor().getCircuitBreaker().transitionToOpenState();
+			context.getBean(CircuitBreaker.class).transitionToOpenState();
 			Health health = context.getBean(AgentMemoryRedisHealthIndicator.class).health();
 			assertThat(health.getStatus()).isEqualTo(AgentMemoryRedisHealthIndicator.CIRCUIT_OPEN);
 		});
@@ -96,7 +97,7 @@ class AgentMemoryRedisHealthContributorAutoConfigurationTests {
 	@Test
 	void openCircuitIsDownWhenConfigured() {
 		this.contextRunner.withPropertyValues("agent-memory.redis.health.down-when-open=true").run((context) -> {
-			context.getBean(AsyncResilientRedisTemplate.class).getExecutor().getCircuitBreaker().transitionToOpenState();
+			context.getBean(CircuitBreaker.class).transitionToOpenState();
 			assertThat(context.getBean(AgentMemoryRedisHealthIndicator.class).health().getStatus())
 				.isEqualTo(Status.DOWN);
 		});
@@ -105,7 +106,7 @@ class AgentMemoryRedisHealthContributorAutoConfigurationTests {
 	@Test
 	void halfOpenCircuitIsReportedAsSuch() {
 		this.contextRunner.run((context) -> {
-			var breaker = context.getBean(AsyncResilientRedisTemplate.class).getExecutor().getCircuitBreaker();
+			var breaker = context.getBean(CircuitBreaker.class);
 			breaker.transitionToOpenState();
 			breaker.transitionToHalfOpenState();
 			assertThat(context.getBean(AgentMemoryRedisHealthIndicator.class).health().getStatus())

@@ -4,9 +4,12 @@ import java.time.Duration;
 
 import io.github.agentmemory.redis.AsyncResilientRedisTemplate;
 import io.github.agentmemory.redis.ResilientRedisTemplate;
-import io.github.agentmemory.redis.recovery.RecoverySettings;
 import io.github.agentmemory.redis.resilience.RedisCircuitBreakers;
 import io.github.agentmemory.redis.resilience.RetryPolicy;
+import io.github.agentmemory.redis.ResilientRedisConnection;
+import io.github.agentmemory.redis.command.StoreFunction;
+import io.github.agentmemory.redis.recovery.RecoveryQueue;
+import io.github.agentmemory.redis.recovery.WriteSequencer;
 import io.github.agentmemory.redis.resilience.ResilienceScheduler;
 import io.github.agentmemory.redis.resilience.ResilientCommandExecutor;
 import io.github.agentmemory.redis.test.TemplateContexts;
@@ -61,7 +64,7 @@ class AgentMemoryRedisAutoConfigurationTests {
 			assertThat(properties.getCircuitBreaker().getFailureThreshold()).isEqualTo(3);
 			assertThat(properties.getCircuitBreaker().getWaitDurationInOpenState()).isEqualTo(Duration.ofSeconds(300));
 			assertThat(properties.getCircuitBreaker().getPermittedCallsInHalfOpenState()).isEqualTo(1);
-			assertThat(properties.getRetry().getMaxAttempts()).isEqualTo(3);
+			assertThat(properties.getRetry().getMaxAttempts()).as("the first try and 3 retries").isEqualTo(4);
 			assertThat(properties.getRetry().getInitialInterval()).isEqualTo(Duration.ofMillis(500));
 			assertThat(properties.getRetry().getMultiplier()).isEqualTo(2.0);
 			assertThat(properties.getRetry().getMaxInterval()).isEqualTo(Duration.ofSeconds(30));
@@ -73,8 +76,11 @@ class AgentMemoryRedisAutoConfigurationTests {
 			assertThat(breaker.getFailureRateThreshold()).isEqualTo(100);
 			assertThat(breaker.getPermittedNumberOfCallsInHalfOpenState()).isEqualTo(1);
 			assertThat(breaker.getWaitIntervalFunctionInOpenState().apply(1)).isEqualTo(300_000L);
-			assertThat(properties.getRetry().toPolicy()).isEqualTo(RetryPolicy.create());
-			assertThat(properties.getRecovery().toSettings()).isEqualTo(RecoverySettings.DEFAULTS);
+			assertThat(AgentMemoryRedisAutoConfiguration.retryPolicy(properties)).as("the library's defaults")
+				.isEqualTo(RetryPolicy.create());
+			assertThat(properties.getRecovery().getCapacity()).isEqualTo(10_000);
+			assertThat(properties.getRecovery().getMaxAttempts()).isEqualTo(10);
+			assertThat(properties.getRecovery().getMaxInterval()).isEqualTo(Duration.ofSeconds(30));
 			RetryConfig retry = executor.getRetry().getRetryConfig();
 			assertThat(retry.getMaxAttempts()).as("first call plus 3 retries").isEqualTo(4);
 		});
@@ -86,7 +92,7 @@ class AgentMemoryRedisAutoConfigurationTests {
 			.withPropertyValues("agent-memory.redis.circuit-breaker.failure-threshold=5",
 					"agent-memory.redis.circuit-breaker.wait-duration-in-open-state=10s",
 					"agent-memory.redis.circuit-breaker.permitted-calls-in-half-open-state=2",
-					"agent-memory.redis.retry.max-attempts=0", "agent-memory.redis.retry.initial-interval=100ms",
+					"agent-memory.redis.retry.max-attempts=1", "agent-memory.redis.retry.initial-interval=100ms",
 					"agent-memory.redis.retry.max-interval=1s", "agent-memory.redis.retry.multiplier=3")
 			.run((context) -> {
 				ResilientCommandExecutor executor = context.getBean(ResilientCommandExecutor.class);
@@ -94,7 +100,7 @@ class AgentMemoryRedisAutoConfigurationTests {
 				assertThat(breaker.getSlidingWindowSize()).isEqualTo(5);
 				assertThat(breaker.getPermittedNumberOfCallsInHalfOpenState()).isEqualTo(2);
 				assertThat(breaker.getWaitIntervalFunctionInOpenState().apply(1)).isEqualTo(10_000L);
-				assertThat(executor.getRetry().getRetryConfig().getMaxAttempts()).as("0 retries: one call")
+				assertThat(executor.getRetry().getRetryConfig().getMaxAttempts()).as("1 attempt: no retry")
 					.isEqualTo(1);
 			});
 	}
@@ -158,7 +164,8 @@ class AgentMemoryRedisAutoConfigurationTests {
 
 	@ParameterizedTest
 	@CsvSource(delimiter = '|', textBlock = """
-			retry.max-attempts=-1                        | agent-memory.redis.retry.max-attempts must be 0 (no retry) or more, was -1
+			retry.max-attempts=0                         | agent-memory.redis.retry.max-attempts must be at least 1 (no retry), was 0
+			recovery.max-interval=0s                     | agent-memory.redis.recovery.max-interval must be at least 1ms, was PT0S
 			circuit-breaker.failure-threshold=0          | agent-memory.redis.circuit-breaker.failure-threshold must be at least 1, was 0
 			circuit-breaker.failure-threshold=-3         | agent-memory.redis.circuit-breaker.failure-threshold must be at least 1, was -3
 			circuit-breaker.wait-duration-in-open-state=0s | agent-memory.redis.circuit-breaker.wait-duration-in-open-state must be at least 1ms, was PT0S
@@ -260,8 +267,10 @@ class AgentMemoryRedisAutoConfigurationTests {
 		}
 
 		@Bean
-		AsyncResilientRedisTemplate userTemplate(LettuceConnectionFactory factory, ResilientCommandExecutor executor) {
-			return new AsyncResilientRedisTemplate(factory, executor);
+		AsyncResilientRedisTemplate userTemplate(ResilientRedisConnection connection, WriteSequencer sequencer,
+				RecoveryQueue queue, CircuitBreaker agentMemoryRedisCircuitBreaker) {
+			return new AsyncResilientRedisTemplate(connection, sequencer, queue, agentMemoryRedisCircuitBreaker,
+					StoreFunction.hash("user:{id}"));
 		}
 
 	}

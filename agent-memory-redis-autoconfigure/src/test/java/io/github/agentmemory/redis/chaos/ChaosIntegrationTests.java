@@ -86,7 +86,7 @@ class ChaosIntegrationTests {
 			.withPropertyValues("spring.data.redis.timeout=300ms", "spring.data.redis.connect-timeout=300ms",
 					"agent-memory.redis.circuit-breaker.failure-threshold=3",
 					"agent-memory.redis.circuit-breaker.wait-duration-in-open-state=300ms",
-					"agent-memory.redis.retry.max-attempts=2", "agent-memory.redis.retry.initial-interval=20ms",
+					"agent-memory.redis.retry.max-attempts=3", "agent-memory.redis.retry.initial-interval=20ms",
 					"agent-memory.redis.retry.max-interval=100ms", "agent-memory.redis.recovery.poll-interval=100ms",
 					"agent-memory.redis.recovery.capacity=100000", "agent-memory.redis.recovery.max-attempts=1000",
 					"agent-memory.redis.fail-fast.max-reconnect-delay=100ms",
@@ -100,7 +100,7 @@ class ChaosIntegrationTests {
 		MeterRegistry registry = context.getBean(MeterRegistry.class);
 		context.getBean(AgentMemoryRedisMetrics.class).bindTo(registry);
 		AgentMemoryRedisHealthIndicator health = context.getBean(AgentMemoryRedisHealthIndicator.class);
-		CircuitBreaker breaker = template.getExecutor().getCircuitBreaker();
+		CircuitBreaker breaker = context.getBean(CircuitBreaker.class);
 		template.ping().join();
 		Baseline baseline = Baseline.measure();
 		ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();

@@ -29,7 +29,7 @@ import io.github.agentmemory.redis.resilience.RetryPolicy;
 final class ChaosLoad implements AutoCloseable {
 
 	static final RetryPolicy CRITICAL_RETRIES = RetryPolicy.builder()
-		.maxAttempts(3)
+		.maxAttempts(4)
 		.initialInterval(Duration.ofMillis(20))
 		.maxInterval(Duration.ofMillis(100))
 		.build();

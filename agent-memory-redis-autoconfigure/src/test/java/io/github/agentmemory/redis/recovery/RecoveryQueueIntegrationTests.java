@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import io.github.agentmemory.redis.recovery.RecoveryCounters;
 import io.github.agentmemory.redis.AsyncResilientRedisTemplate;
 import io.github.agentmemory.redis.command.DropReason;
 import io.github.agentmemory.redis.command.Priority;
@@ -49,7 +50,7 @@ class RecoveryQueueIntegrationTests {
 			.withPropertyValues("agent-memory.redis.circuit-breaker.failure-threshold=1",
 					"agent-memory.redis.circuit-breaker.wait-duration-in-open-state=300ms",
 					"agent-memory.redis.fail-fast.max-reconnect-delay=100ms",
-					"agent-memory.redis.recovery.poll-interval=100ms", "agent-memory.redis.retry.max-attempts=0");
+					"agent-memory.redis.recovery.poll-interval=100ms", "agent-memory.redis.retry.max-attempts=1");
 	}
 
 	@Test
@@ -78,7 +79,7 @@ class RecoveryQueueIntegrationTests {
 		runner().withPropertyValues("agent-memory.redis.recovery.batch-size=1").run((context) -> {
 			AsyncResilientRedisTemplate template = template(context);
 			List<Priority> replayOrder = new CopyOnWriteArrayList<>();
-			template.getWriteSequencer().addListener(new RecoveryListener() {
+			context.getBean(RecoveryCounters.class).addListener(new RecoveryListener() {
 				@Override
 				public void replayed(Priority priority) {
 					replayOrder.add(priority);
@@ -123,7 +124,7 @@ class RecoveryQueueIntegrationTests {
 			template.ping().join();
 			redis.stop();
 			RetryPolicy twoRetries = RetryPolicy.builder()
-				.maxAttempts(2)
+				.maxAttempts(3)
 				.initialInterval(Duration.ofMillis(20))
 				.maxInterval(Duration.ofMillis(50))
 				.build();
@@ -155,7 +156,7 @@ class RecoveryQueueIntegrationTests {
 			template.ping().join();
 			redis.stop();
 			RetryPolicy patient = RetryPolicy.builder()
-				.maxAttempts(100)
+				.maxAttempts(101)
 				.initialInterval(Duration.ofMillis(50))
 				.maxInterval(Duration.ofMillis(100))
 				.build();
@@ -178,7 +179,7 @@ class RecoveryQueueIntegrationTests {
 			template.ping().join();
 			redis.stop();
 			template.ping().exceptionally((ex) -> null).join();
-			assertThat(template.getExecutor().getCircuitBreaker().getState()).isEqualTo(CircuitBreaker.State.OPEN);
+			assertThat(context.getBean(CircuitBreaker.class).getState()).isEqualTo(CircuitBreaker.State.OPEN);
 			WriteOutcome outcome = template.write(RedisWrite.set("k", "v"), Priority.CRITICAL).join();
 			assertThat(outcome.status()).isEqualTo(Status.QUEUED);
 			assertThat(outcome.cause()).isInstanceOf(RedisCircuitOpenException.class);
@@ -219,7 +220,7 @@ class RecoveryQueueIntegrationTests {
 			WriteOutcome v1 = template.write(RedisWrite.set("k", "v1"), Priority.NORMAL).join();
 			redis.start();
 			await().atMost(PATIENCE)
-				.until(() -> template.getExecutor().getCircuitBreaker().getState() == CircuitBreaker.State.CLOSED
+				.until(() -> context.getBean(CircuitBreaker.class).getState() == CircuitBreaker.State.CLOSED
 						|| v1.settlement().isDone());
 			CompletableFuture<Boolean> v2 = template.set("k", "v2");
 			assertThat(v2.join()).isTrue();
@@ -292,12 +293,12 @@ class RecoveryQueueIntegrationTests {
 			settlement[0] = template.write(RedisWrite.set("k", "v"), Priority.HIGH).join().settlement();
 			redis.start();
 			await().atMost(PATIENCE)
-				.until(() -> template.getExecutor().getCircuitBreaker().tryAcquirePermission()
-						&& releaseProbe(template));
+				.until(() -> context.getBean(CircuitBreaker.class).tryAcquirePermission()
+						&& releaseProbe(context.getBean(CircuitBreaker.class)));
 		});
 		assertThat(settlement[0].join().status()).isEqualTo(Status.APPLIED);
 		assertThat(redis.admin().get("k")).isEqualTo("v");
-		assertThat(output).contains("Recovery queue drained on shutdown: 1 writes replayed");
+		assertThat(output).contains("Recovery queue drained on shutdown: 1 queued writes handled");
 	}
 
 	@Test
@@ -312,13 +313,13 @@ class RecoveryQueueIntegrationTests {
 			template.write(RedisWrite.set("c", "v"), Priority.NORMAL).join();
 		});
 		assertThat(settlement[0].join().dropReason()).isEqualTo(DropReason.SHUTDOWN);
-		assertThat(output).contains("Shutting down with 3 writes not applied to Redis")
+		assertThat(output).contains("Shutting down with 3 queued writes not applied to Redis")
 			.contains("HIGH=1")
 			.contains("NORMAL=2");
 	}
 
-	private static boolean releaseProbe(AsyncResilientRedisTemplate template) {
-		template.getExecutor().getCircuitBreaker().releasePermission();
+	private static boolean releaseProbe(CircuitBreaker breaker) {
+		breaker.releasePermission();
 		return true;
 	}
 

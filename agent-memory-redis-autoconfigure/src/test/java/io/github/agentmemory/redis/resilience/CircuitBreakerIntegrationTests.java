@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
+import io.github.agentmemory.redis.resilience.ResilientCommandExecutor;
 import io.github.agentmemory.redis.AsyncResilientRedisTemplate;
 import io.github.agentmemory.redis.test.RedisServerExtension;
 import io.github.agentmemory.redis.test.TemplateContexts;
@@ -42,9 +43,9 @@ class CircuitBreakerIntegrationTests {
 
 	@Test
 	void circuitOpensAfterThreeConsecutiveConnectionFailuresAndClosesWhenRedisIsBack() {
-		runner().withPropertyValues("agent-memory.redis.retry.max-attempts=0").run((context) -> {
+		runner().withPropertyValues("agent-memory.redis.retry.max-attempts=1").run((context) -> {
 			AsyncResilientRedisTemplate template = template(context);
-			CircuitBreaker breaker = template.getExecutor().getCircuitBreaker();
+			CircuitBreaker breaker = context.getBean(CircuitBreaker.class);
 			assertThat(template.set("k", "v").join()).isTrue();
 			redis.stop();
 			for (int i = 0; i < 3; i++) {
@@ -71,9 +72,9 @@ class CircuitBreakerIntegrationTests {
 
 	@Test
 	void halfOpenCircuitAdmitsOneProbeAndReopensWhenItFails() {
-		runner().withPropertyValues("agent-memory.redis.retry.max-attempts=0").run((context) -> {
+		runner().withPropertyValues("agent-memory.redis.retry.max-attempts=1").run((context) -> {
 			AsyncResilientRedisTemplate template = template(context);
-			CircuitBreaker breaker = template.getExecutor().getCircuitBreaker();
+			CircuitBreaker breaker = context.getBean(CircuitBreaker.class);
 			template.ping().join();
 			redis.stop();
 			while (breaker.getState() != State.OPEN) {
@@ -90,7 +91,7 @@ class CircuitBreakerIntegrationTests {
 
 	@Test
 	void callsFailFastWithAConnectionErrorWhileDisconnected() {
-		runner().withPropertyValues("agent-memory.redis.retry.max-attempts=0",
+		runner().withPropertyValues("agent-memory.redis.retry.max-attempts=1",
 				"agent-memory.redis.circuit-breaker.failure-threshold=100", "spring.data.redis.timeout=30s")
 			.run((context) -> {
 				AsyncResilientRedisTemplate template = template(context);
@@ -109,7 +110,7 @@ class CircuitBreakerIntegrationTests {
 	void wrongTypeNeitherTripsTheBreakerNorIsRetried() {
 		runner().run((context) -> {
 			AsyncResilientRedisTemplate template = template(context);
-			CircuitBreaker breaker = template.getExecutor().getCircuitBreaker();
+			CircuitBreaker breaker = context.getBean(CircuitBreaker.class);
 			template.set("string", "v").join();
 			for (int i = 0; i < 5; i++) {
 				assertThatThrownBy(() -> template.hgetAll("string").join()).cause()
@@ -124,12 +125,12 @@ class CircuitBreakerIntegrationTests {
 
 	@Test
 	void timeoutIsRetriedUntilTheServerAnswers() {
-		runner().withPropertyValues("agent-memory.redis.retry.max-attempts=5").run((context) -> {
+		runner().withPropertyValues("agent-memory.redis.retry.max-attempts=6").run((context) -> {
 			AsyncResilientRedisTemplate template = template(context);
 			template.set("k", "v").join();
 			redis.admin().clientPause(1200);
 			assertThat(template.get("k").join()).contains("v");
-			assertThat(template.getExecutor().getRetry().getMetrics().getNumberOfSuccessfulCallsWithRetryAttempt())
+			assertThat(context.getBean(ResilientCommandExecutor.class).getRetry().getMetrics().getNumberOfSuccessfulCallsWithRetryAttempt())
 				.isEqualTo(1);
 			assertThat(redis.commandCalls("get")).as("GET attempts").isGreaterThanOrEqualTo(2);
 		});
@@ -137,7 +138,7 @@ class CircuitBreakerIntegrationTests {
 
 	@Test
 	void debugSleepTimesOutAsQueryTimeoutWhenRetriesAreExhausted() {
-		runner().withPropertyValues("agent-memory.redis.retry.max-attempts=1",
+		runner().withPropertyValues("agent-memory.redis.retry.max-attempts=2",
 				"agent-memory.redis.circuit-breaker.failure-threshold=10")
 			.run((context) -> {
 				AsyncResilientRedisTemplate template = template(context);
@@ -147,7 +148,7 @@ class CircuitBreakerIntegrationTests {
 						CommandType.DEBUG, new StatusOutput<>(ByteArrayCodec.INSTANCE),
 						new CommandArgs<>(ByteArrayCodec.INSTANCE).add("SLEEP").add(2)));
 				assertThatThrownBy(() -> template.get("k").join()).cause().isInstanceOf(QueryTimeoutException.class);
-				assertThat(template.getExecutor().getRetry().getMetrics().getNumberOfFailedCallsWithRetryAttempt())
+				assertThat(context.getBean(ResilientCommandExecutor.class).getRetry().getMetrics().getNumberOfFailedCallsWithRetryAttempt())
 					.isEqualTo(1);
 				assertThatThrownBy(sleep::join).cause().isInstanceOf(QueryTimeoutException.class);
 			});
@@ -155,7 +156,7 @@ class CircuitBreakerIntegrationTests {
 
 	@Test
 	void nonIdempotentCommandsAreNotRetriedAfterATimeout() {
-		runner().withPropertyValues("agent-memory.redis.retry.max-attempts=5").run((context) -> {
+		runner().withPropertyValues("agent-memory.redis.retry.max-attempts=6").run((context) -> {
 			AsyncResilientRedisTemplate template = template(context);
 			template.ping().join();
 			redis.admin().clientPause(800);
@@ -172,7 +173,7 @@ class CircuitBreakerIntegrationTests {
 	void contextStartsAndCallsFailCleanlyWhileRedisIsDown() {
 		TemplateContexts.runner()
 			.withPropertyValues("spring.data.redis.port=" + RedisServerExtension.freePort(),
-					"agent-memory.redis.retry.max-attempts=0")
+					"agent-memory.redis.retry.max-attempts=1")
 			.run((context) -> {
 				AsyncResilientRedisTemplate template = template(context);
 				assertThatThrownBy(() -> template.get("k").join()).cause()

@@ -2,6 +2,7 @@ package io.github.agentmemory.redis.security;
 
 import java.time.Duration;
 
+import io.github.agentmemory.redis.resilience.ResilientCommandExecutor;
 import io.github.agentmemory.redis.AsyncResilientRedisTemplate;
 import io.github.agentmemory.redis.actuate.AgentMemoryRedisHealthIndicator;
 import io.github.agentmemory.redis.autoconfigure.AgentMemoryRedisHealthContributorAutoConfiguration;
@@ -77,9 +78,9 @@ class AuthenticationIntegrationTests {
 
 	@Test
 	void aWrongPasswordFailsEveryCallWithAPermissionErrorWithoutRetriesOrAnOpenCircuit(CapturedOutput output) {
-		runner(WRONG_PASSWORD).withPropertyValues("agent-memory.redis.retry.max-attempts=3").run((context) -> {
+		runner(WRONG_PASSWORD).withPropertyValues("agent-memory.redis.retry.max-attempts=4").run((context) -> {
 			AsyncResilientRedisTemplate template = template(context);
-			CircuitBreaker breaker = template.getExecutor().getCircuitBreaker();
+			CircuitBreaker breaker = context.getBean(CircuitBreaker.class);
 			long start = System.nanoTime();
 			for (int i = 0; i < 20; i++) {
 				Throwable error = failure(template.get("k"));
@@ -93,8 +94,8 @@ class AuthenticationIntegrationTests {
 			long seconds = Duration.ofNanos(System.nanoTime() - start).toSeconds();
 			assertThat(breaker.getState()).isEqualTo(State.CLOSED);
 			assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isZero();
-			assertThat(template.getExecutor().getRetry().getMetrics().getNumberOfFailedCallsWithRetryAttempt()
-					+ template.getExecutor().getRetry().getMetrics().getNumberOfSuccessfulCallsWithRetryAttempt())
+			assertThat(context.getBean(ResilientCommandExecutor.class).getRetry().getMetrics().getNumberOfFailedCallsWithRetryAttempt()
+					+ context.getBean(ResilientCommandExecutor.class).getRetry().getMetrics().getNumberOfSuccessfulCallsWithRetryAttempt())
 				.as("never retried")
 				.isZero();
 			assertThat(RedisStats.authAttempts(redis))
@@ -147,7 +148,7 @@ class AuthenticationIntegrationTests {
 	void aPasswordChangedOnTheServerIsReportedAsAPermissionErrorNotAsAnOpenCircuit(CapturedOutput output) {
 		runner(PASSWORD).withPropertyValues("agent-memory.redis.fail-fast.max-reconnect-delay=100ms").run((context) -> {
 			AsyncResilientRedisTemplate template = template(context);
-			CircuitBreaker breaker = template.getExecutor().getCircuitBreaker();
+			CircuitBreaker breaker = context.getBean(CircuitBreaker.class);
 			assertThat(template.set("k", "v").join()).isTrue();
 			long connectedHellos = RedisStats.attempts(redis, "hello");
 			redis.admin().configSet("requirepass", ROTATED_PASSWORD);
@@ -188,7 +189,7 @@ class AuthenticationIntegrationTests {
 		TemplateContexts.runner()
 			.withPropertyValues(
 					"spring.data.redis.url=redis://app:" + PASSWORD + "@127.0.0.1:" + RedisServerExtension.freePort(),
-					"spring.data.redis.connect-timeout=500ms", "agent-memory.redis.retry.max-attempts=1",
+					"spring.data.redis.connect-timeout=500ms", "agent-memory.redis.retry.max-attempts=2",
 					"agent-memory.redis.retry.initial-interval=50ms")
 			.run((context) -> {
 				AsyncResilientRedisTemplate template = template(context);
@@ -197,7 +198,7 @@ class AuthenticationIntegrationTests {
 					assertThat(error).isInstanceOf(RedisConnectionFailureException.class);
 					assertThat(RedisStats.printed(error)).doesNotContain(PASSWORD);
 				}
-				assertThat(template.getExecutor().getCircuitBreaker().getState()).isEqualTo(State.OPEN);
+				assertThat(context.getBean(CircuitBreaker.class).getState()).isEqualTo(State.OPEN);
 			});
 		assertThat(output.getAll()).contains("Could not connect to Redis").doesNotContain(PASSWORD);
 	}

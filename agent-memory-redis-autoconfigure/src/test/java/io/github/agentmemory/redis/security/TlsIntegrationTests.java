@@ -92,7 +92,7 @@ class TlsIntegrationTests {
 			.withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class))
 			.withPropertyValues("spring.data.redis.host=localhost", "spring.data.redis.port=" + tlsPort,
 					"spring.data.redis.password=" + PASSWORD, "spring.data.redis.timeout=1s",
-					"spring.data.redis.connect-timeout=1s", "agent-memory.redis.retry.max-attempts=0");
+					"spring.data.redis.connect-timeout=1s", "agent-memory.redis.retry.max-attempts=1");
 	}
 
 	@Test

@@ -20,12 +20,12 @@ public final class BreakerErrors {
 
 	/**
 	 * Start recording a template's breaker failures.
-	 * @param template the template
+	 * @param context the context holding the breaker
 	 * @return the record
 	 */
-	public static BreakerErrors record(AsyncResilientRedisTemplate template) {
+	public static BreakerErrors record(org.springframework.context.ApplicationContext context) {
 		BreakerErrors errors = new BreakerErrors();
-		template.getExecutor().getCircuitBreaker().getEventPublisher().onError((event) -> errors.add(event.getThrowable()));
+		context.getBean(io.github.resilience4j.circuitbreaker.CircuitBreaker.class).getEventPublisher().onError((event) -> errors.add(event.getThrowable()));
 		return errors;
 	}
 

@@ -68,7 +68,7 @@ class ClusterFailoverIntegrationTests {
 		runner().run((context) -> {
 			AsyncResilientRedisTemplate template = template(context);
 			template.ping().join();
-			BreakerErrors errors = BreakerErrors.record(template);
+			BreakerErrors errors = BreakerErrors.record(context);
 			int killed = cluster.masterPorts().get(0);
 			FailoverUnderLoad failover = FailoverUnderLoad.run(template, PATIENCE, () -> {
 				List<Integer> mastersBefore = cluster.killMaster(killed);
@@ -90,7 +90,7 @@ class ClusterFailoverIntegrationTests {
 			assertThat(scanned).as("SCAN over every master").doesNotHaveDuplicates()
 				.containsExactlyInAnyOrderElementsOf(stored.keySet());
 			await().atMost(PATIENCE)
-				.until(() -> template.getExecutor().getCircuitBreaker().getState() == CircuitBreaker.State.CLOSED);
+				.until(() -> context.getBean(CircuitBreaker.class).getState() == CircuitBreaker.State.CLOSED);
 		});
 	}
 
@@ -99,7 +99,7 @@ class ClusterFailoverIntegrationTests {
 		runner().run((context) -> {
 			AsyncResilientRedisTemplate template = template(context);
 			template.ping().join();
-			BreakerErrors errors = BreakerErrors.record(template);
+			BreakerErrors errors = BreakerErrors.record(context);
 			int master = cluster.masterPorts().get(0);
 			int replica = cluster.replicaOf(master);
 			FailoverUnderLoad failover = FailoverUnderLoad.run(template, PATIENCE, () -> new Begun(master, () -> {
@@ -158,7 +158,7 @@ class ClusterFailoverIntegrationTests {
 		runner().run((context) -> {
 			AsyncResilientRedisTemplate template = template(context);
 			template.ping().join();
-			BreakerErrors errors = BreakerErrors.record(template);
+			BreakerErrors errors = BreakerErrors.record(context);
 			OrderedWrites writes = new OrderedWrites(template, "ordered:", 30);
 			for (int round = 0; round < 5; round++) {
 				writes.issueRound();

@@ -63,7 +63,7 @@ class SentinelFailoverIntegrationTests {
 		runner().run((context) -> {
 			AsyncResilientRedisTemplate template = template(context);
 			template.ping().join();
-			BreakerErrors errors = BreakerErrors.record(template);
+			BreakerErrors errors = BreakerErrors.record(context);
 			FailoverUnderLoad failover = FailoverUnderLoad.run(template, PATIENCE, () -> {
 				int killed = sentinel.killMaster();
 				return new Begun(killed, () -> sentinel.awaitFailoverFrom(killed));
@@ -82,7 +82,7 @@ class SentinelFailoverIntegrationTests {
 			assertThat(load.statuses().get(Priority.NORMAL.name())).containsOnlyKeys(Status.APPLIED);
 			// the same template, without a restart, now writes to the new master
 			await().atMost(PATIENCE)
-				.until(() -> template.getExecutor().getCircuitBreaker().getState() == CircuitBreaker.State.CLOSED);
+				.until(() -> context.getBean(CircuitBreaker.class).getState() == CircuitBreaker.State.CLOSED);
 			assertThat(template.set("after-failover", "yes").join()).isTrue();
 			assertThat(valueOn(newMaster, "after-failover")).isEqualTo("yes");
 			assertThat(TemplateOperations.role(template)).contains("role:master");
@@ -94,7 +94,7 @@ class SentinelFailoverIntegrationTests {
 		runner().run((context) -> {
 			AsyncResilientRedisTemplate template = template(context);
 			template.ping().join();
-			BreakerErrors errors = BreakerErrors.record(template);
+			BreakerErrors errors = BreakerErrors.record(context);
 			OrderedWrites writes = new OrderedWrites(template, "ordered:", 10);
 			int oldMaster = sentinel.killMaster();
 			for (int round = 0; round < 20; round++) {

@@ -61,7 +61,7 @@ final class FailFastSection {
 			for (int i = 0; i < 20_000; i++) {
 				template.get(this.workload.stringKeys[i % Workload.KEYS]).join();
 			}
-			CircuitBreaker breaker = template.getExecutor().getCircuitBreaker();
+			CircuitBreaker breaker = context.getBean(CircuitBreaker.class);
 			AtomicLong openedAt = new AtomicLong();
 			breaker.getEventPublisher().onStateTransition((event) -> {
 				if (event.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {

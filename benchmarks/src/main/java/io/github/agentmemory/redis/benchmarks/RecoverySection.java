@@ -11,7 +11,7 @@ import io.github.agentmemory.redis.AsyncResilientRedisTemplate;
 import io.github.agentmemory.redis.command.Priority;
 import io.github.agentmemory.redis.command.RedisWrite;
 import io.github.agentmemory.redis.command.WriteOutcome;
-import io.github.agentmemory.redis.recovery.WriteSequencer;
+import io.github.agentmemory.redis.recovery.RecoveryQueue;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 
 import org.springframework.context.ConfigurableApplicationContext;
@@ -93,13 +93,13 @@ final class RecoverySection {
 				: new Class<?>[] { Contexts.BootRedisWithStarter.class };
 		try (ConfigurableApplicationContext context = Contexts.start(configuration, this.properties)) {
 			AsyncResilientRedisTemplate template = context.getBean(AsyncResilientRedisTemplate.class);
-			WriteSequencer sequencer = template.getWriteSequencer();
+			RecoveryQueue sequencer = context.getBean(RecoveryQueue.class);
 			for (int i = 0; i < 1000; i++) {
 				template.set("bench:warm:" + i, "x").join();
 			}
 			this.redis.admin().flushall();
 			this.redis.kill();
-			CircuitBreaker breaker = template.getExecutor().getCircuitBreaker();
+			CircuitBreaker breaker = context.getBean(CircuitBreaker.class);
 			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
 			while (breaker.getState() != CircuitBreaker.State.OPEN && System.nanoTime() - deadline < 0) {
 				template.get("bench:probe").handle((v, e) -> null).join();

@@ -1,0 +1,84 @@
+package io.github.agentmemory.redis.recovery;
+
+import java.util.concurrent.CompletableFuture;
+
+import io.github.agentmemory.redis.command.DropReason;
+import io.github.agentmemory.redis.command.WriteOutcome;
+import io.github.agentmemory.redis.resilience.AmbiguousWriteException;
+
+import org.springframework.dao.TransientDataAccessResourceException;
+import org.springframework.lang.Nullable;
+
+/**
+ * Tells callers what became of their writes and counts it: each terminal method is
+ * called once per write, by whoever moved it to {@link PendingWrite.State#DONE}, and
+ * completes its futures through {@link Effects}, outside the locks (<b>I1</b>).
+ *
+ * @author agent-memory-redis
+ */
+final class WriteOutcomes {
+
+	private final RecoveryCounters counters;
+
+	private final DropLog dropLog;
+
+	WriteOutcomes(RecoveryCounters counters, DropLog dropLog) {
+		this.counters = counters;
+		this.dropLog = dropLog;
+	}
+
+	void applied(PendingWrite write, @Nullable Object value, Effects effects) {
+		if (write.queued) {
+			this.counters.replayed(write.queuePriority());
+			CompletableFuture<WriteOutcome> settlement = write.settlement;
+			effects.add(() -> settlement.complete(WriteOutcome.applied(write.write)));
+		}
+		else if (write.reply != null) {
+			effects.add(() -> write.reply.complete(value));
+		}
+		else {
+			effects.add(() -> write.outcome.complete(WriteOutcome.applied(write.write)));
+		}
+	}
+
+	/**
+	 * Answer {@code QUEUED}, once; the settlement must be set before the queue could see
+	 * the write.
+	 */
+	void queued(PendingWrite write, @Nullable Throwable cause, Effects effects) {
+		CompletableFuture<WriteOutcome> settlement = write.settlement;
+		effects.add(() -> write.outcome.complete(WriteOutcome.queued(write.write, cause, settlement)));
+	}
+
+	void dropped(PendingWrite write, DropReason reason, @Nullable Throwable cause, Effects effects) {
+		if (write.reply != null) {
+			// a call without a priority: the caller hears of it as an error
+			String message = write.write.command() + " was not applied: " + reason
+					+ ((cause != null) ? " (" + cause.getMessage() + ")" : "");
+			effects.add(() -> write.reply.completeExceptionally(new TransientDataAccessResourceException(message, cause)));
+			return;
+		}
+		this.counters.dropped(write.queuePriority(), reason);
+		if (reason != DropReason.SHUTDOWN) {
+			this.dropLog.dropped(write, reason, cause);
+		}
+		WriteOutcome dropped = WriteOutcome.dropped(write.write, reason, cause);
+		CompletableFuture<WriteOutcome> future = write.queued ? write.settlement : write.outcome;
+		effects.add(() -> future.complete(dropped));
+	}
+
+	void retried(PendingWrite write) {
+		this.counters.retried(write.priority);
+	}
+
+	void failed(PendingWrite write, Throwable error, boolean ambiguous, Effects effects) {
+		Throwable reported = ambiguous ? new AmbiguousWriteException(write.write.command(), error) : error;
+		if (write.reply != null) {
+			effects.add(() -> write.reply.completeExceptionally(reported));
+		}
+		else {
+			effects.add(() -> write.outcome.complete(WriteOutcome.failed(write.write, reported)));
+		}
+	}
+
+}
