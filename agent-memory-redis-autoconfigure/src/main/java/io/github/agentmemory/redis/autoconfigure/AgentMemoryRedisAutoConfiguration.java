@@ -10,8 +10,6 @@ import io.github.agentmemory.redis.resilience.RedisFaultClassifier;
 import io.github.agentmemory.redis.resilience.ResilienceScheduler;
 import io.github.agentmemory.redis.resilience.ResilientCommandExecutor;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import io.github.resilience4j.retry.RetryRegistry;
@@ -42,8 +40,8 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 @ConditionalOnClass({ LettuceConnectionFactory.class, CircuitBreaker.class, Retry.class })
 @ConditionalOnProperty(prefix = "agent-memory.redis", name = "enabled", matchIfMissing = true)
 @EnableConfigurationProperties(AgentMemoryRedisProperties.class)
-@Import({ LettuceFailFastConfiguration.class, LettuceClusterRefreshConfiguration.class,
-		LettuceFlushConsolidationConfiguration.class })
+@Import({ RedisCircuitBreakerFactoryConfiguration.class, LettuceFailFastConfiguration.class,
+		LettuceClusterRefreshConfiguration.class, LettuceFlushConsolidationConfiguration.class })
 public class AgentMemoryRedisAutoConfiguration {
 
 	@Bean
@@ -55,15 +53,11 @@ public class AgentMemoryRedisAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	ResilientCommandExecutor agentMemoryRedisCommandExecutor(AgentMemoryRedisProperties properties,
-			ResilienceScheduler agentMemoryRedisScheduler, ObjectProvider<CircuitBreakerRegistry> circuitBreakerRegistry,
+			ResilienceScheduler agentMemoryRedisScheduler,
+			RedisCircuitBreakerFactory agentMemoryRedisCircuitBreakerFactory,
 			ObjectProvider<RetryRegistry> retryRegistry) {
-		AgentMemoryRedisProperties.CircuitBreaker breakerProperties = properties.getCircuitBreaker();
-		CircuitBreakerConfig breakerConfig = RedisCircuitBreakers.config(breakerProperties.getFailureThreshold(),
-				breakerProperties.getWaitDurationInOpenState(), breakerProperties.getPermittedCallsInHalfOpenState());
-		CircuitBreakerRegistry breakers = circuitBreakerRegistry.getIfAvailable();
-		CircuitBreaker circuitBreaker = (breakers != null)
-				? breakers.circuitBreaker(RedisCircuitBreakers.NAME, breakerConfig)
-				: CircuitBreaker.of(RedisCircuitBreakers.NAME, breakerConfig);
+		CircuitBreaker circuitBreaker = agentMemoryRedisCircuitBreakerFactory
+			.createCircuitBreaker(properties.getCircuitBreaker());
 		RetryConfig retryConfig = properties.getRetry().toPolicy().toRetryConfig();
 		RetryRegistry retries = retryRegistry.getIfAvailable();
 		Retry retry = (retries != null) ? retries.retry(RedisCircuitBreakers.NAME, retryConfig)
