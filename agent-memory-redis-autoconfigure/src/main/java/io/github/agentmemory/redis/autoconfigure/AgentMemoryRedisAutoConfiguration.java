@@ -17,8 +17,6 @@ import io.github.agentmemory.redis.resilience.ResilienceScheduler;
 import io.github.agentmemory.redis.resilience.ResilientCommandExecutor;
 import io.github.agentmemory.redis.resilience.RetryPolicy;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import io.github.resilience4j.retry.RetryRegistry;
@@ -54,7 +52,7 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 @ConditionalOnProperty(prefix = "agent-memory.redis", name = "enabled", matchIfMissing = true)
 @EnableConfigurationProperties(AgentMemoryRedisProperties.class)
 @Import({ LettuceFailFastConfiguration.class, LettuceClusterRefreshConfiguration.class,
-		LettuceFlushConsolidationConfiguration.class })
+		LettuceFlushConsolidationConfiguration.class, RedisCircuitBreakerFactoryConfiguration.class })
 public class AgentMemoryRedisAutoConfiguration {
 
 	@Bean
@@ -66,13 +64,8 @@ public class AgentMemoryRedisAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean(name = "agentMemoryRedisCircuitBreaker")
 	CircuitBreaker agentMemoryRedisCircuitBreaker(AgentMemoryRedisProperties properties,
-			ObjectProvider<CircuitBreakerRegistry> circuitBreakerRegistry) {
-		AgentMemoryRedisProperties.CircuitBreaker breaker = properties.getCircuitBreaker();
-		CircuitBreakerConfig config = RedisCircuitBreakers.config(breaker.getFailureThreshold(),
-				breaker.getWaitDurationInOpenState(), breaker.getPermittedCallsInHalfOpenState());
-		CircuitBreakerRegistry registry = circuitBreakerRegistry.getIfAvailable();
-		return (registry != null) ? registry.circuitBreaker(RedisCircuitBreakers.NAME, config)
-				: CircuitBreaker.of(RedisCircuitBreakers.NAME, config);
+			RedisCircuitBreakerFactory agentMemoryRedisCircuitBreakerFactory) {
+		return agentMemoryRedisCircuitBreakerFactory.createCircuitBreaker(properties.getCircuitBreaker());
 	}
 
 	@Bean

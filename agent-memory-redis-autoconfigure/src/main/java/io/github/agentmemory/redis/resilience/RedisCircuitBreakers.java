@@ -12,6 +12,18 @@ import org.springframework.util.Assert;
  * of consecutive failures, rejects calls while open, lets a bounded number of probe
  * calls through once the wait is over, closes when they succeed and opens again when
  * one fails. Time is measured with a {@link MonotonicClock}.
+ * <p>
+ * A half-open circuit whose probes have not all reported back within
+ * {@code waitDurationInOpenState} opens again
+ * ({@link CircuitBreakerConfig#getMaxWaitDurationInHalfOpenState()}): a probe whose
+ * permit is lost (its caller neither recorded an outcome nor released the permit) would
+ * otherwise keep the circuit half-open, rejecting every call, for good. The bound is the
+ * open-state wait rather than a fixed value because that is the one duration the
+ * application already chose for "how long to leave Redis alone": with the default 300 s
+ * it is far longer than any probe bounded by a command timeout, and a short open state
+ * chosen for fast recovery also shortens the time a lost probe can block. A probe that
+ * outlives it is not lost either: the circuit opens and lets a new probe through after
+ * another wait.
  *
  * @author agent-memory-redis
  */
@@ -44,7 +56,8 @@ public final class RedisCircuitBreakers {
 	/**
 	 * Build a configuration. A count-based window as long as the threshold and a failure
 	 * rate threshold of 100 % open the circuit exactly after that many consecutive
-	 * failures.
+	 * failures. A half-open circuit opens again when its probes have not all reported
+	 * back within {@code waitDurationInOpenState}.
 	 * @param failureThreshold consecutive failures that open the circuit, at least 1
 	 * @param waitDurationInOpenState time the circuit stays open, at least 1 ms
 	 * @param permittedCallsInHalfOpenState probe calls once the wait is over, at least 1
@@ -63,6 +76,7 @@ public final class RedisCircuitBreakers {
 			.failureRateThreshold(100)
 			.waitDurationInOpenState(waitDurationInOpenState)
 			.permittedNumberOfCallsInHalfOpenState(permittedCallsInHalfOpenState)
+			.maxWaitDurationInHalfOpenState(waitDurationInOpenState)
 			.automaticTransitionFromOpenToHalfOpenEnabled(false)
 			.writableStackTraceEnabled(false)
 			.clock(MonotonicClock.get())
