@@ -38,8 +38,8 @@ final class PendingWrite {
 	@Nullable
 	final Priority priority;
 
-	/** Issue order, across all keys; lower was issued first. */
-	final long sequence;
+	/** Issue order, across all keys, taken when the write reaches its lane. */
+	long sequence;
 
 	/** When it was issued (monotonic nanoseconds). */
 	final long createdNanos;
@@ -117,14 +117,13 @@ final class PendingWrite {
 
 	private volatile State state = State.SENDING;
 
-	PendingWrite(RedisWrite write, Handling handling, @Nullable Priority priority, long sequence, long createdNanos,
+	PendingWrite(RedisWrite write, Handling handling, @Nullable Priority priority, long createdNanos,
 			@Nullable RetryPolicy retryPolicy, @Nullable CompletableFuture<Object> reply,
 			@Nullable CompletableFuture<WriteOutcome> outcome) {
 		this.write = write;
 		this.toSend = write;
 		this.handling = handling;
 		this.priority = priority;
-		this.sequence = sequence;
 		this.createdNanos = createdNanos;
 		this.retryPolicy = retryPolicy;
 		this.reply = reply;

@@ -1,6 +1,7 @@
 package io.github.agentmemory.redis.recovery;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -176,19 +177,26 @@ public class RecoveryProcessor implements SmartLifecycle {
 	public CompletableFuture<Boolean> replay() {
 		this.sequencer.expire(this.maxAgeNanos);
 		List<String> keys = this.queue.keysToReplay(this.batchSize);
-		if (keys.isEmpty()) {
-			return CompletableFuture.completedFuture(true);
+		for (int i = 0; i < keys.size(); i++) {
+			// the probe: the first key whose oldest write can be sent now (busy keys are skipped)
+			CompletableFuture<Boolean> probe = this.sequencer.replay(keys.get(i), true);
+			if (probe != null) {
+				List<String> rest = keys.subList(i + 1, keys.size());
+				return probe.thenCompose((applied) -> applied ? replayAll(rest) : CompletableFuture.completedFuture(false));
+			}
 		}
-		return this.sequencer.replay(keys.get(0), true).thenCompose((probeApplied) -> {
-			if (!probeApplied) {
-				return CompletableFuture.completedFuture(false);
+		return CompletableFuture.completedFuture(true);
+	}
+
+	private CompletableFuture<Boolean> replayAll(List<String> keys) {
+		List<CompletableFuture<Boolean>> lanes = new ArrayList<>(keys.size());
+		for (String key : keys) {
+			CompletableFuture<Boolean> lane = this.sequencer.replay(key, false);
+			if (lane != null) {
+				lanes.add(lane);
 			}
-			CompletableFuture<?>[] lanes = new CompletableFuture<?>[keys.size() - 1];
-			for (int i = 1; i < keys.size(); i++) {
-				lanes[i - 1] = this.sequencer.replay(keys.get(i), false);
-			}
-			return CompletableFuture.allOf(lanes).thenApply((all) -> true);
-		});
+		}
+		return CompletableFuture.allOf(lanes.toArray(CompletableFuture[]::new)).thenApply((all) -> true);
 	}
 
 	private synchronized void roundNow() {

@@ -139,8 +139,8 @@ public class WriteSequencer implements DisposableBean {
 	 */
 	public CompletableFuture<Object> write(RedisWrite write) {
 		CompletableFuture<Object> reply = new CompletableFuture<>();
-		submit(new PendingWrite(write, Handling.CALL, null, this.sequence.incrementAndGet(), this.nanoTime.getAsLong(),
-				this.defaultRetryPolicy, reply, null));
+		submit(new PendingWrite(write, Handling.CALL, null, this.nanoTime.getAsLong(), this.defaultRetryPolicy, reply,
+				null));
 		return reply;
 	}
 
@@ -159,8 +159,7 @@ public class WriteSequencer implements DisposableBean {
 		Handling handling = Handling.of(priority);
 		RetryPolicy policy = (handling != Handling.RETRY) ? null
 				: (retryPolicy != null) ? retryPolicy : this.defaultRetryPolicy;
-		submit(new PendingWrite(write, handling, priority, this.sequence.incrementAndGet(), this.nanoTime.getAsLong(),
-				policy, null, outcome));
+		submit(new PendingWrite(write, handling, priority, this.nanoTime.getAsLong(), policy, null, outcome));
 		return outcome;
 	}
 
@@ -170,16 +169,19 @@ public class WriteSequencer implements DisposableBean {
 	 * @param key the key
 	 * @param probe whether this send probes Redis for the queue (its failure is not the
 	 * write's own attempt)
-	 * @return completes with {@code false} if the write sent failed, else {@code true}
+	 * @return completes with whether the write sent was applied; {@code null} if nothing
+	 * was sent (nothing waits, or the key is busy)
 	 */
+	@Nullable
 	CompletableFuture<Boolean> replay(String key, boolean probe) {
 		return replay(key, probe, false);
 	}
 
+	@Nullable
 	private CompletableFuture<Boolean> replay(String key, boolean probe, boolean backoffOver) {
 		KeyLane lane = this.lanes.get(key);
 		if (lane == null) {
-			return CompletableFuture.completedFuture(true);
+			return null;
 		}
 		PendingWrite next;
 		synchronized (lane) {
@@ -189,7 +191,7 @@ public class WriteSequencer implements DisposableBean {
 			}
 			retireIfIdle(lane);
 		}
-		return (next != null) ? send(next) : CompletableFuture.completedFuture(true);
+		return (next != null) ? send(next) : null;
 	}
 
 	/**
@@ -257,6 +259,8 @@ public class WriteSequencer implements DisposableBean {
 				if (lane.retired) {
 					continue;
 				}
+				// taken under the key's lock: issue order is the order writes reach their lane
+				write.sequence = this.sequence.incrementAndGet();
 				write.lane = lane;
 				if (this.closed) {
 					write.claim(State.SENDING, State.DONE);
@@ -503,6 +507,12 @@ public class WriteSequencer implements DisposableBean {
 	 * {@code QUEUED} the first time; a refused write is given up.
 	 */
 	private void enqueue(KeyLane lane, PendingWrite write, @Nullable Throwable cause, Effects effects) {
+		if (!this.queueEnabled) {
+			lane.removeWaiting(write);
+			write.claim(State.SENDING, State.DONE);
+			this.outcomes.dropped(write, DropReason.QUEUE_DISABLED, cause, effects);
+			return;
+		}
 		boolean answer = !write.queued;
 		write.notBeforeNanos = 0;
 		if (answer) {
