@@ -119,8 +119,7 @@ public class AsyncResilientRedisTemplate implements DisposableBean {
 		Assert.notNull(recovery, "'recovery' must not be null");
 		Assert.notNull(agentStateStore, "'agentStateStore' must not be null");
 		this.executor = executor;
-		this.connection = new LettuceNativeConnection(connectionFactory, executor.getScheduler(),
-				Duration.ofSeconds(1));
+		this.connection = new LettuceNativeConnection(connectionFactory, Duration.ofSeconds(1));
 		this.writes = new WriteSequencer(this::sendOnce, executor.getCircuitBreaker(), executor.getScheduler(),
 				new RedisFaultClassifier(), retryPolicy, recovery, System::nanoTime);
 		this.agentStateStore = agentStateStore;
