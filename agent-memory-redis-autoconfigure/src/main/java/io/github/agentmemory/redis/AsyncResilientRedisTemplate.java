@@ -136,18 +136,18 @@ public class AsyncResilientRedisTemplate implements DisposableBean {
 	}
 
 	/**
-	 * Time one {@code PING}, measured with the monotonic clock. The probe bypasses the
+	 * Time one {@code PING} on an open connection, measured with the monotonic clock
+	 * (opening the connection first, if needed, is not timed). The probe bypasses the
 	 * circuit breaker: it neither waits for it nor counts against it, and it is not
 	 * retried.
 	 * @return the round-trip time; completes exceptionally when Redis is unavailable (a
 	 * failed probe is never reported as a number)
 	 */
 	public CompletableFuture<Duration> latency() {
-		return this.executor.executeUnguarded("PING", () -> {
+		return this.executor.executeUnguarded("PING", () -> this.connection.call((commands) -> {
 			long start = System.nanoTime();
-			return this.connection.call(RedisClusterAsyncCommands::ping)
-				.thenApply((pong) -> Duration.ofNanos(System.nanoTime() - start));
-		});
+			return commands.ping().thenApply((pong) -> Duration.ofNanos(System.nanoTime() - start));
+		}));
 	}
 
 	// ---- strings and keys ------------------------------------------------------------
