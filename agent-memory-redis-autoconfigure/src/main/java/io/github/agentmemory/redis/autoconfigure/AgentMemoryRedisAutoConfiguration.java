@@ -1,6 +1,7 @@
 package io.github.agentmemory.redis.autoconfigure;
 
 import io.github.agentmemory.redis.AsyncResilientRedisTemplate;
+import io.github.agentmemory.redis.CircuitBreakerLogger;
 import io.github.agentmemory.redis.ResilientRedisTemplate;
 import io.github.agentmemory.redis.command.StoreFunction;
 import io.github.agentmemory.redis.recovery.RecoveryProcessor;
@@ -96,6 +97,20 @@ public class AgentMemoryRedisAutoConfiguration {
 			ResilienceScheduler agentMemoryRedisScheduler, AgentMemoryRedisProperties properties) {
 		return new RecoveryProcessor(asyncResilientRedisTemplate.getWriteSequencer(),
 				agentMemoryRedisScheduler.getExecutor(), properties.getRetry().getMaxInterval());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean({ AsyncResilientRedisTemplate.class, LettuceConnectionFactory.class })
+	CircuitBreakerLogger agentMemoryRedisCircuitBreakerLogger(AsyncResilientRedisTemplate asyncResilientRedisTemplate,
+			LettuceConnectionFactory redisConnectionFactory) {
+		CircuitBreakerLogger logger = new CircuitBreakerLogger(asyncResilientRedisTemplate, redisConnectionFactory);
+		asyncResilientRedisTemplate.getExecutor()
+			.getCircuitBreaker()
+			.getEventPublisher()
+			.onError(logger::onError)
+			.onStateTransition(logger::onStateTransition);
+		return logger;
 	}
 
 	@Bean
