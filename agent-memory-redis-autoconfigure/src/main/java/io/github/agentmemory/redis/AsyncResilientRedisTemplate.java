@@ -124,7 +124,8 @@ public class AsyncResilientRedisTemplate {
 	}
 
 	/**
-	 * Time one {@code PING}, measured with the monotonic clock. The probe bypasses the
+	 * Time one {@code PING} on an open connection, measured with the monotonic clock
+	 * (opening the connection first, if needed, is not timed). The probe bypasses the
 	 * circuit breaker: it neither waits for it nor counts against it, and it is not
 	 * retried.
 	 * @return the round-trip time; completes exceptionally when Redis is unavailable (a
@@ -481,12 +482,13 @@ public class AsyncResilientRedisTemplate {
 	 * the client's topology names them when the scan starts. Masters without slots (such
 	 * as a failed master whose replica took over) are skipped. A scan that runs while a
 	 * master fails over fails with that master's connection error; start it again.
-	 * @param match glob-style pattern, for example {@code agent:*}
+	 * @param match glob-style pattern, for example {@code agent:*} (an empty pattern
+	 * matches only the empty key, as in Redis)
 	 * @param count hint of how many keys each page holds, 1 or more
 	 * @return the matching keys, each once
 	 */
 	public Flux<String> scan(String match, long count) {
-		ScanArgs args = ScanArgs.Builder.matches(Arguments.text(match, "match")).limit(positiveCount(count));
+		ScanArgs args = ScanArgs.Builder.matches(Arguments.pattern(match, "match")).limit(positiveCount(count));
 		return Mono.fromFuture(() -> scanPage(null, args))
 			.expand((page) -> page.isLast() ? Mono.empty() : Mono.fromFuture(() -> scanPage(page, args)))
 			.concatMapIterable(ScanPage::keys)

@@ -6,7 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 
@@ -32,8 +33,11 @@ import org.springframework.lang.Nullable;
  *
  * <p>
  * Nothing here blocks a caller or the application's startup. The connection is opened on
- * first use, on the library's scheduler; calls made meanwhile wait for that attempt
- * without holding a thread. While Redis is unreachable, a new attempt is made at most
+ * first use, on a thread of its own ({@value #CONNECT_THREAD_NAME}, a daemon started
+ * with the first attempt and stopped by {@link #close()}): an attempt blocks for up to
+ * the connect timeout, and must hold up neither the library's scheduler (retries,
+ * deadlines, recovery rounds) nor a Lettuce event loop. Calls made meanwhile wait for
+ * that attempt without holding a thread. While Redis is unreachable, a new attempt is made at most
  * once per {@code reconnectInterval}; calls in between fail at once with the last error.
  * Once open, Lettuce reconnects by itself, unless Redis refuses the reconnection with
  * {@code WRONGPASS}, {@code NOAUTH} or {@code NOPERM} (the password or the user's ACL was
@@ -46,11 +50,15 @@ import org.springframework.lang.Nullable;
  */
 final class LettuceNativeConnection implements AutoCloseable {
 
+	/** Name of the thread that opens connections. */
+	static final String CONNECT_THREAD_NAME = "agent-memory-redis-connect";
+
 	private static final Log logger = LogFactory.getLog(LettuceNativeConnection.class);
 
 	private final LettuceConnectionFactory connectionFactory;
 
-	private final Executor connectExecutor;
+	/** Where Redis is, for messages: host:port, the Sentinel master or the cluster nodes. */
+	private final String address;
 
 	private final long reconnectIntervalNanos;
 
@@ -82,10 +90,13 @@ final class LettuceNativeConnection implements AutoCloseable {
 	@Nullable
 	private Disposable reconnectFailures;
 
-	LettuceNativeConnection(LettuceConnectionFactory connectionFactory, Executor connectExecutor,
-			Duration reconnectInterval) {
+	/** Runs connection attempts; created with the first one. */
+	@Nullable
+	private ExecutorService connectExecutor;
+
+	LettuceNativeConnection(LettuceConnectionFactory connectionFactory, Duration reconnectInterval) {
 		this.connectionFactory = connectionFactory;
-		this.connectExecutor = connectExecutor;
+		this.address = RedisAddress.of(connectionFactory);
 		this.reconnectIntervalNanos = reconnectInterval.toNanos();
 	}
 
@@ -97,7 +108,7 @@ final class LettuceNativeConnection implements AutoCloseable {
 	 */
 	<T> CompletionStage<T> call(Function<RedisClusterAsyncCommands<byte[], byte[]>, ? extends CompletionStage<T>> command) {
 		RedisClusterAsyncCommands<byte[], byte[]> current = this.commands;
-		if (current != null && current.isOpen() && !this.waiting) {
+		if (isOpen(current) && !this.waiting) {
 			return command.apply(current);
 		}
 		return callWhenConnected(command);
@@ -153,7 +164,7 @@ final class LettuceNativeConnection implements AutoCloseable {
 	 */
 	boolean isOpen() {
 		RedisClusterAsyncCommands<byte[], byte[]> current = this.commands;
-		return current != null && current.isOpen();
+		return isOpen(current);
 	}
 
 	private synchronized CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> connect() {
@@ -161,7 +172,7 @@ final class LettuceNativeConnection implements AutoCloseable {
 			return CompletableFuture.failedFuture(new RedisConnectionFailureException("Redis template is closed"));
 		}
 		RedisClusterAsyncCommands<byte[], byte[]> current = this.commands;
-		if (current != null && current.isOpen()) {
+		if (isOpen(current)) {
 			return CompletableFuture.completedFuture(current);
 		}
 		if (this.connecting != null) {
@@ -173,7 +184,7 @@ final class LettuceNativeConnection implements AutoCloseable {
 		CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> attempt = new CompletableFuture<>();
 		this.connecting = attempt;
 		try {
-			this.connectExecutor.execute(() -> open(attempt));
+			connectExecutor().execute(() -> open(attempt));
 		}
 		catch (RuntimeException ex) {
 			this.connecting = null;
@@ -182,18 +193,38 @@ final class LettuceNativeConnection implements AutoCloseable {
 		return attempt;
 	}
 
+	private synchronized ExecutorService connectExecutor() {
+		if (this.closed) {
+			throw new RejectedExecutionException("Redis template is closed");
+		}
+		if (this.connectExecutor == null) {
+			this.connectExecutor = Executors.newSingleThreadExecutor((task) -> {
+				Thread thread = new Thread(task, CONNECT_THREAD_NAME);
+				thread.setDaemon(true);
+				return thread;
+			});
+		}
+		return this.connectExecutor;
+	}
+
 	private void open(CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> attempt) {
 		try {
 			RedisConnection opened = this.connectionFactory.getConnection();
 			RedisClusterAsyncCommands<byte[], byte[]> nativeCommands = ((LettuceConnection) opened)
 				.getNativeConnection();
 			synchronized (this) {
+				if (this.closed) {
+					closeQuietly(opened);
+					this.connecting = null;
+					attempt.completeExceptionally(new RedisConnectionFailureException("Redis template is closed"));
+					return;
+				}
 				closeQuietly(this.connection);
 				this.connection = opened;
 				this.commands = nativeCommands;
 				this.connecting = null;
 				if (this.lastFailure != null) {
-					logger.info("Connected to Redis");
+					logger.info(LogMessage.format("Connected to Redis at %s", this.address));
 				}
 				this.lastFailure = null;
 				if (this.reconnectFailures == null) {
@@ -204,7 +235,8 @@ final class LettuceNativeConnection implements AutoCloseable {
 		}
 		catch (Throwable ex) {
 			RedisConnectionFailureException failure = (ex instanceof RedisConnectionFailureException connectionFailure)
-					? connectionFailure : new RedisConnectionFailureException("Could not connect to Redis", ex);
+					? connectionFailure
+					: new RedisConnectionFailureException("Could not connect to Redis at " + this.address, ex);
 			synchronized (this) {
 				boolean firstFailure = this.lastFailure == null;
 				this.lastFailure = failure;
@@ -212,12 +244,13 @@ final class LettuceNativeConnection implements AutoCloseable {
 				this.connecting = null;
 				if (firstFailure) {
 					logger.warn(LogMessage.format(
-							"Could not connect to Redis: %s; calls fail fast until a connection attempt, made on "
-									+ "demand at most once per %d ms, succeeds",
-							rootMessage(failure), this.reconnectIntervalNanos / 1_000_000));
+							"Could not connect to Redis at %s: %s; calls fail fast until a connection attempt, made "
+									+ "on demand at most once per %d ms, succeeds",
+							this.address, rootMessage(failure), this.reconnectIntervalNanos / 1_000_000));
 				}
 				else if (logger.isDebugEnabled()) {
-					logger.debug(LogMessage.format("Still cannot connect to Redis: %s", rootMessage(failure)));
+					logger.debug(LogMessage.format("Still cannot connect to Redis at %s: %s", this.address,
+							rootMessage(failure)));
 				}
 			}
 			attempt.completeExceptionally(failure);
@@ -243,7 +276,7 @@ final class LettuceNativeConnection implements AutoCloseable {
 			return;
 		}
 		try {
-			this.connectExecutor.execute(() -> dropRefusedConnection(reply, event.getCause()));
+			connectExecutor().execute(() -> dropRefusedConnection(reply, event.getCause()));
 		}
 		catch (RejectedExecutionException ex) {
 			logger.debug("Could not drop the Redis connection refused by Redis", ex);
@@ -258,10 +291,10 @@ final class LettuceNativeConnection implements AutoCloseable {
 	 */
 	private void dropRefusedConnection(String reply, Throwable cause) {
 		RedisConnectionFailureException failure = new RedisConnectionFailureException(
-				"Redis refused to reconnect: " + reply, cause);
+				"Redis at " + this.address + " refused to reconnect: " + reply, cause);
 		synchronized (this) {
 			RedisClusterAsyncCommands<byte[], byte[]> current = this.commands;
-			if (this.closed || current == null || current.isOpen()) {
+			if (this.closed || current == null || isOpen(current)) {
 				return;
 			}
 			this.commands = null;
@@ -279,6 +312,16 @@ final class LettuceNativeConnection implements AutoCloseable {
 		logger.warn(LogMessage.format("%s; the connection is closed, calls fail until a new one, tried on demand, "
 				+ "is accepted (check spring.data.redis.username, spring.data.redis.password and the user's ACL)",
 				failure.getMessage()));
+	}
+
+	/**
+	 * Whether the commands' connection is open. Spring Data hands out the native
+	 * connection's command interface only, whose {@code isOpen()} Lettuce 6.6 deprecates
+	 * in favour of the stateful connection's, which is not reachable from it.
+	 */
+	@SuppressWarnings("deprecation")
+	private static boolean isOpen(@Nullable RedisClusterAsyncCommands<byte[], byte[]> commands) {
+		return commands != null && commands.isOpen();
 	}
 
 	private static String rootMessage(Throwable error) {
@@ -299,6 +342,10 @@ final class LettuceNativeConnection implements AutoCloseable {
 		this.commands = null;
 		closeQuietly(this.connection);
 		this.connection = null;
+		if (this.connectExecutor != null) {
+			// an attempt under way ends within the connect timeout and closes what it opened
+			this.connectExecutor.shutdown();
+		}
 	}
 
 	private static void closeQuietly(@Nullable RedisConnection connection) {

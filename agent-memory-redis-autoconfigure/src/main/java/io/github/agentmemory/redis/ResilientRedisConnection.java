@@ -3,7 +3,6 @@ package io.github.agentmemory.redis;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 import java.util.function.Function;
 
 import io.github.agentmemory.redis.command.RedisWrite;
@@ -19,7 +18,8 @@ import org.springframework.util.Assert;
  * The application's shared native Lettuce connection behind the circuit breaker: every
  * command the templates send goes through {@link #call}, and every write through
  * {@link #send} (once, without retries: those are the write path's). The connection
- * opens lazily, off the caller's thread, so that startup never waits for Redis.
+ * opens lazily, on a thread of its own (never the caller's, an event loop or the
+ * library's scheduler), so that startup never waits for Redis.
  *
  * @author agent-memory-redis
  */
@@ -33,14 +33,11 @@ public class ResilientRedisConnection implements WriteSender, DisposableBean {
 	 * Create a connection.
 	 * @param connectionFactory the factory whose shared native connection is used
 	 * @param executor runs every command behind the circuit breaker
-	 * @param connectExecutor where connection attempts run
 	 */
-	public ResilientRedisConnection(LettuceConnectionFactory connectionFactory, ResilientCommandExecutor executor,
-			Executor connectExecutor) {
+	public ResilientRedisConnection(LettuceConnectionFactory connectionFactory, ResilientCommandExecutor executor) {
 		Assert.notNull(connectionFactory, "'connectionFactory' must not be null");
 		Assert.notNull(executor, "'executor' must not be null");
-		Assert.notNull(connectExecutor, "'connectExecutor' must not be null");
-		this.connection = new LettuceNativeConnection(connectionFactory, connectExecutor, Duration.ofSeconds(1));
+		this.connection = new LettuceNativeConnection(connectionFactory, Duration.ofSeconds(1));
 		this.executor = executor;
 	}
 
@@ -78,7 +75,6 @@ public class ResilientRedisConnection implements WriteSender, DisposableBean {
 
 	@Override
 	public void destroy() {
-		this.executor.close();
 		this.connection.close();
 	}
 

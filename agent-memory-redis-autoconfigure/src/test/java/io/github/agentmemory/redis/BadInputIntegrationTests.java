@@ -1,11 +1,13 @@
 package io.github.agentmemory.redis;
 
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.github.agentmemory.redis.command.Arguments;
 import io.github.agentmemory.redis.command.Priority;
 import io.github.agentmemory.redis.command.RedisWrite;
 import io.github.agentmemory.redis.command.SetOptions;
@@ -55,6 +57,15 @@ class BadInputIntegrationTests {
 			rejects(() -> template.set("k", "v", SetOptions.ttl(Duration.ofSeconds(-1))), "'ttl' must be at least 1ms");
 			rejects(() -> template.expire("k", Duration.ofMillis(-5)), "'ttl' must be at least 1ms");
 			rejects(() -> template.expire("k", null), "'ttl' must not be null");
+			rejects(() -> SetOptions.builder().ttl(ChronoUnit.FOREVER.getDuration()),
+					"'ttl' must fit in a long of milliseconds");
+			rejects(() -> SetOptions.ttl(Duration.ofSeconds(Long.MAX_VALUE / 1000 + 1)),
+					"'ttl' must fit in a long of milliseconds");
+			rejects(() -> template.expire("k", ChronoUnit.FOREVER.getDuration()),
+					"'ttl' must fit in a long of milliseconds");
+			rejects(() -> template.write(RedisWrite.expire("k", ChronoUnit.FOREVER.getDuration()), Priority.HIGH),
+					"'ttl' must fit in a long of milliseconds");
+			rejects(() -> SetOptions.builder().ifAbsent().ifPresent().build(), "exclude each other");
 			rejects(() -> template.delete(), "'keys' must not be empty");
 			rejects(() -> template.delete("a", ""), "'key' must not be empty");
 			rejects(() -> template.exists((String[]) null), "'keys' must not be null");
@@ -75,7 +86,7 @@ class BadInputIntegrationTests {
 			rejects(() -> template.zrangeByScore("z", 0, 1, -1, 10), "'offset' must not be negative");
 			rejects(() -> template.zrangeByScore("z", 0, 1, 0, 0), "'count' must be at least 1");
 			rejects(() -> template.zrem("z"), "'members' must not be empty");
-			rejects(() -> template.scan("", 10), "'match' must not be empty");
+			rejects(() -> template.scan(null, 10), "'match' must not be null");
 			rejects(() -> template.scan("*", 0), "'count' must be at least 1");
 			rejects(() -> template.write(null, Priority.HIGH), "'write' must not be null");
 			rejects(() -> template.write(RedisWrite.set("k", "v"), null), "'priority' must not be null");
@@ -95,6 +106,27 @@ class BadInputIntegrationTests {
 			assertThat(breaker.getNumberOfBufferedCalls()).as("calls the breaker saw").isZero();
 			assertThat(template.recoveryStats().totalSize()).isZero();
 			assertThat(template.recoveryStats().enqueued().values()).allMatch((count) -> count == 0);
+		});
+	}
+
+	@Test
+	void emptyScanPatternIsSentAndMatchesOnlyTheEmptyKey() {
+		TemplateContexts.runner(redis).run((context) -> {
+			redis.admin().set("", "empty key");
+			redis.admin().set("a", "1");
+			assertThat(template(context).scan("", 10).collectList().block(Duration.ofSeconds(5))).containsExactly("");
+		});
+	}
+
+	@Test
+	void longestTtlThatFitsIsSentAndNeverExpiresTheKey() {
+		TemplateContexts.runner(redis).run((context) -> {
+			AsyncResilientRedisTemplate template = template(context);
+			redis.admin().set("k", "v");
+			// Redis refuses a ttl that overflows its clock ("invalid expire time") rather than
+			// expiring the key at once; either way the key must survive
+			template.expire("k", Arguments.MAX_MILLIS_DURATION).handle((set, error) -> null).join();
+			assertThat(redis.admin().get("k")).isEqualTo("v");
 		});
 	}
 

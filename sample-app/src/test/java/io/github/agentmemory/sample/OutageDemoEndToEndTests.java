@@ -4,12 +4,16 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.HttpEntity;
@@ -26,6 +30,7 @@ import static org.awaitility.Awaitility.await;
  * Walks the README's outage demo over real HTTP against the sample app and its embedded
  * Redis.
  */
+@ExtendWith(OutputCaptureExtension.class)
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = "agent-memory.redis.circuit-breaker.wait-duration-in-open-state=1s")
 class OutageDemoEndToEndTests {
@@ -45,7 +50,7 @@ class OutageDemoEndToEndTests {
 	}
 
 	@Test
-	void writesRideOutAnOutageAndAreAppliedInOrderOnceRedisIsBack() {
+	void writesRideOutAnOutageAndAreAppliedInOrderOnceRedisIsBack(CapturedOutput output) {
 		assertThat(putState("7", "{\"position\":\"10,20\",\"health\":\"100\"}").getBody())
 			.containsEntry("outcome", "APPLIED");
 		assertThat(post("/demo/redis/stop").getStatusCode()).isEqualTo(HttpStatus.OK);
@@ -57,19 +62,22 @@ class OutageDemoEndToEndTests {
 		}
 		assertThat(putState("7", "{\"health\":\"80\"}").getBody()).containsEntry("outcome", "QUEUED");
 		assertThat(putState("7", "{\"mood\":\"calm\"}", "LOW").getBody()).containsEntry("outcome", "DROPPED");
-		assertThat(this.http.getForEntity("/agents/7/state", Map.class).getStatusCode())
-			.isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+		assertThat(get("/agents/7/state").getStatusCode()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
 
 		Map<String, Object> health = agentMemoryRedisHealth();
 		assertThat(health).containsEntry("status", "CIRCUIT_OPEN");
 		assertThat(details(health, "recoveryQueue")).containsEntry("size", 4).containsEntry("NORMAL", 4);
 		assertThat(details(health, "dropped")).containsEntry("LOW_PRIORITY", 1);
-		assertThat(this.http.getForEntity("/actuator/health/readiness", Map.class).getStatusCode())
+		assertThat(get("/actuator/health/readiness").getStatusCode())
 			.as("an open circuit does not take the service out of rotation")
 			.isEqualTo(HttpStatus.OK);
-		assertThat(this.http.getForEntity("/actuator/health", Map.class).getStatusCode())
-			.as("Boot's own redis indicator is DOWN meanwhile")
-			.isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+		ResponseEntity<Map<String, Object>> overall = get("/actuator/health");
+		assertThat(overall.getStatusCode()).as("the service still serves").isEqualTo(HttpStatus.OK);
+		assertThat(overall.getBody().get("components")).as("Boot's own redis indicator is disabled")
+			.asInstanceOf(InstanceOfAssertFactories.MAP)
+			.doesNotContainKey("redis");
+		assertThat(output).as("no health check stack trace").doesNotContain("Redis health check failed");
+		assertThat(output).contains("is unavailable: circuit breaker 'agent-memory-redis' opened after");
 
 		assertThat(post("/demo/redis/start").getStatusCode()).isEqualTo(HttpStatus.OK);
 		ResponseEntity<Map<String, Object>> newest = putState("7", "{\"health\":\"70\"}");
@@ -80,10 +88,14 @@ class OutageDemoEndToEndTests {
 			assertThat(healthAfter).containsEntry("status", "UP");
 			assertThat(details(healthAfter, "recoveryQueue")).containsEntry("size", 0);
 		});
-		assertThat(this.http.getForObject("/agents/7/state", Map.class))
+		assertThat(get("/agents/7/state").getBody())
 			.as("the write issued after the restart is not overwritten by older queued ones")
 			.containsExactlyInAnyOrderEntriesOf(Map.of("position", "10,20", "health", "70"));
-		assertThat(this.http.getForObject("/agents/8/state", Map.class)).containsEntry("health", "90");
+		assertThat(get("/agents/8/state").getBody()).containsEntry("health", "90");
+		assertThat(output).contains("is available again: circuit breaker 'agent-memory-redis' closed after");
+		ResponseEntity<Map<String, Object>> events = get("/actuator/circuitbreakerevents/agent-memory-redis");
+		assertThat(events.getStatusCode()).isEqualTo(HttpStatus.OK);
+		assertThat(events.getBody().toString()).contains("STATE_TRANSITION").contains("CLOSED_TO_OPEN");
 	}
 
 	@Test
@@ -99,8 +111,7 @@ class OutageDemoEndToEndTests {
 
 	@Test
 	void missingStateIsNotFound() {
-		assertThat(this.http.getForEntity("/agents/nobody/state", Map.class).getStatusCode())
-			.isEqualTo(HttpStatus.NOT_FOUND);
+		assertThat(get("/agents/nobody/state").getStatusCode()).isEqualTo(HttpStatus.NOT_FOUND);
 	}
 
 	@Test
@@ -129,6 +140,10 @@ class OutageDemoEndToEndTests {
 
 	private ResponseEntity<Map<String, Object>> postJson(String url, String json) {
 		return this.http.exchange(url, HttpMethod.POST, jsonBody(json), JSON);
+	}
+
+	private ResponseEntity<Map<String, Object>> get(String url) {
+		return this.http.exchange(url, HttpMethod.GET, null, JSON);
 	}
 
 	private ResponseEntity<Map<String, Object>> post(String url) {

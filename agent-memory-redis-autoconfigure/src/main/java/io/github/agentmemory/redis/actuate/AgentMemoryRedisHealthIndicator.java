@@ -17,14 +17,27 @@ import org.springframework.util.Assert;
 /**
  * Health of the resilient Redis template, from in-memory state only (a health request
  * never waits on Redis): the circuit breaker's state and metrics, the recovery queue, and
- * the latest latency measured in the background.
+ * the latest result of the background latency probe.
  *
  * <p>
- * A closed circuit is {@code UP}. An open circuit is {@link #CIRCUIT_OPEN} and a
- * half-open one {@link #CIRCUIT_HALF_OPEN}: visible at {@code /actuator/health}, but not
- * in Boot's default status order, so they do not take the application out of service
- * (it still serves, and writes are queued). With {@code downWhenOpen} an open circuit
- * reports {@code DOWN} instead.
+ * The status follows what the circuit breaker and the probe see:
+ * <ul>
+ * <li>Redis refused the probe's credentials or the user's permissions ({@code WRONGPASS},
+ * {@code NOAUTH}, {@code NOPERM}): {@code DOWN}, with the error, since no call can
+ * succeed;</li>
+ * <li>an open circuit: {@link #CIRCUIT_OPEN}, or {@code DOWN} with
+ * {@code downWhenOpen};</li>
+ * <li>a closed circuit whose latest probe could not reach Redis (for example before any
+ * traffic): the same status as an open circuit;</li>
+ * <li>a half-open circuit: {@link #CIRCUIT_HALF_OPEN};</li>
+ * <li>a circuit forced open, disabled or only recording metrics: {@code UNKNOWN}, as
+ * Resilience4j's own indicator reports them;</li>
+ * <li>a closed circuit before the first probe has completed: {@code UNKNOWN};</li>
+ * <li>otherwise {@code UP}.</li>
+ * </ul>
+ * {@link #CIRCUIT_OPEN} and {@link #CIRCUIT_HALF_OPEN} are not in Boot's default status
+ * order, so they do not take the application out of service (it still serves, and writes
+ * are queued).
  *
  * @author agent-memory-redis
  */
@@ -52,7 +65,8 @@ public class AgentMemoryRedisHealthIndicator extends AbstractHealthIndicator {
 	 * @param template the template to report on
 	 * @param circuitBreaker the breaker the template's commands go through
 	 * @param latencyMonitor the background latency probe, if any
-	 * @param downWhenOpen whether an open circuit reports {@code DOWN}
+	 * @param downWhenOpen whether an open circuit, and a Redis the probe cannot reach,
+	 * report {@code DOWN}
 	 */
 	public AgentMemoryRedisHealthIndicator(AsyncResilientRedisTemplate template, CircuitBreaker circuitBreaker,
 			@Nullable LatencyMonitor latencyMonitor, boolean downWhenOpen) {
@@ -69,11 +83,17 @@ public class AgentMemoryRedisHealthIndicator extends AbstractHealthIndicator {
 	protected void doHealthCheck(Health.Builder builder) {
 		CircuitBreaker breaker = this.circuitBreaker;
 		CircuitBreaker.State state = breaker.getState();
-		builder.status(status(state));
+		LatencyMonitor.Measurement probe = (this.latencyMonitor != null) ? this.latencyMonitor.getLast() : null;
+		builder.status(status(state, probe));
+		if (probe != null && probe.result() == LatencyMonitor.Result.ACCESS_DENIED) {
+			builder.withDetail("error", probe.error());
+		}
 		CircuitBreaker.Metrics metrics = breaker.getMetrics();
-		builder.withDetail("circuitBreaker", breaker.getName())
-			.withDetail("state", state)
-			.withDetail("failureRate", rate(metrics.getFailureRate()))
+		builder.withDetail("circuitBreaker", breaker.getName()).withDetail("state", state);
+		if (metrics.getFailureRate() >= 0) {
+			builder.withDetail("failureRate", metrics.getFailureRate());
+		}
+		builder.withDetail("failureRateThreshold", breaker.getCircuitBreakerConfig().getFailureRateThreshold())
 			.withDetail("bufferedCalls", metrics.getNumberOfBufferedCalls())
 			.withDetail("failedCalls", metrics.getNumberOfFailedCalls())
 			.withDetail("notPermittedCalls", metrics.getNumberOfNotPermittedCalls());
@@ -90,32 +110,40 @@ public class AgentMemoryRedisHealthIndicator extends AbstractHealthIndicator {
 			}
 		});
 		builder.withDetail("dropped", dropped);
-		if (this.latencyMonitor != null) {
-			LatencyMonitor.Measurement last = this.latencyMonitor.getLast();
+		if (probe != null) {
 			Map<String, Object> latency = new LinkedHashMap<>();
-			if (last.latency() != null) {
-				latency.put("millis", last.latency().toNanos() / 1_000_000.0);
+			if (probe.latency() != null) {
+				latency.put("millis", probe.latency().toNanos() / 1_000_000.0);
 			}
 			else {
-				latency.put("unavailable", last.error());
+				latency.put("unavailable", probe.error());
 			}
-			if (last.measuredAt() > 0) {
-				latency.put("measuredAt", Instant.ofEpochMilli(last.measuredAt()).toString());
+			if (probe.measuredAt() > 0) {
+				latency.put("measuredAt", Instant.ofEpochMilli(probe.measuredAt()).toString());
 			}
 			builder.withDetail("latency", latency);
 		}
 	}
 
-	private Status status(CircuitBreaker.State state) {
+	private Status status(CircuitBreaker.State state, @Nullable LatencyMonitor.Measurement probe) {
+		LatencyMonitor.Result seen = (probe != null) ? probe.result() : LatencyMonitor.Result.ANSWERED;
+		if (seen == LatencyMonitor.Result.ACCESS_DENIED) {
+			return Status.DOWN;
+		}
 		return switch (state) {
-			case OPEN, FORCED_OPEN -> this.downWhenOpen ? Status.DOWN : CIRCUIT_OPEN;
+			case OPEN -> unavailable();
 			case HALF_OPEN -> CIRCUIT_HALF_OPEN;
-			default -> Status.UP;
+			case CLOSED -> switch (seen) {
+				case UNREACHABLE -> unavailable();
+				case NOT_MEASURED -> Status.UNKNOWN;
+				default -> Status.UP;
+			};
+			default -> Status.UNKNOWN;
 		};
 	}
 
-	private static Object rate(float rate) {
-		return (rate < 0) ? "not enough calls" : rate + "%";
+	private Status unavailable() {
+		return this.downWhenOpen ? Status.DOWN : CIRCUIT_OPEN;
 	}
 
 }

@@ -6,15 +6,20 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 import io.github.agentmemory.redis.AsyncResilientRedisTemplate;
+import io.github.agentmemory.redis.resilience.RedisFaultClassifier;
 
 import org.springframework.context.SmartLifecycle;
+import org.springframework.dao.PermissionDeniedDataAccessException;
 import org.springframework.lang.Nullable;
 import org.springframework.util.Assert;
 
 /**
  * Measures Redis's latency in the background (one timed {@code PING} per interval, which
  * neither passes through nor counts against the circuit breaker), so that a health
- * request only reads the last measurement and never waits on Redis.
+ * request only reads the last measurement and never waits on Redis. The latency is that
+ * of the command on an open connection: a probe that has to connect first does not
+ * count the connection's opening. A failed probe records whether Redis was unreachable
+ * or refused the credentials.
  *
  * @author agent-memory-redis
  */
@@ -26,7 +31,7 @@ public class LatencyMonitor implements SmartLifecycle {
 
 	private final Duration interval;
 
-	private volatile Measurement last = new Measurement(null, "not measured yet", 0);
+	private volatile Measurement last = new Measurement(Result.NOT_MEASURED, null, "not measured yet", 0);
 
 	@Nullable
 	private ScheduledFuture<?> task;
@@ -60,9 +65,26 @@ public class LatencyMonitor implements SmartLifecycle {
 	 */
 	public void probe() {
 		long at = System.currentTimeMillis();
-		this.template.latency().whenComplete((latency, error) -> this.last = (error != null)
-				? new Measurement(null, error.getClass().getSimpleName() + ": " + error.getMessage(), at)
-				: new Measurement(latency, null, at));
+		this.template.latency().whenComplete((latency, error) -> this.last = (error != null) ? failed(error, at)
+				: new Measurement(Result.ANSWERED, latency, null, at));
+	}
+
+	private static Measurement failed(Throwable error, long at) {
+		Result result = isAccessDenied(error) ? Result.ACCESS_DENIED : Result.UNREACHABLE;
+		return new Measurement(result, null, error.getClass().getSimpleName() + ": " + error.getMessage(), at);
+	}
+
+	private static boolean isAccessDenied(Throwable error) {
+		for (Throwable current = error; current != null; current = current.getCause()) {
+			if (current instanceof PermissionDeniedDataAccessException) {
+				return true;
+			}
+			if (current.getCause() == current) {
+				break;
+			}
+		}
+		String reply = RedisFaultClassifier.findErrorReply(error);
+		return reply != null && RedisFaultClassifier.isAccessDenied(reply);
 	}
 
 	@Override
@@ -89,11 +111,35 @@ public class LatencyMonitor implements SmartLifecycle {
 	/**
 	 * One latency measurement.
 	 *
+	 * @param result what the probe saw
 	 * @param latency the round-trip time, or {@code null} when the probe failed
 	 * @param error why the probe failed, or {@code null}
 	 * @param measuredAt when the probe started (epoch millis), 0 before the first
 	 */
-	public record Measurement(@Nullable Duration latency, @Nullable String error, long measuredAt) {
+	public record Measurement(Result result, @Nullable Duration latency, @Nullable String error, long measuredAt) {
+
+	}
+
+	/**
+	 * What a probe saw.
+	 */
+	public enum Result {
+
+		/** No probe has completed yet. */
+		NOT_MEASURED,
+
+		/** Redis answered the {@code PING}. */
+		ANSWERED,
+
+		/** Redis could not be reached or did not answer in time. */
+		UNREACHABLE,
+
+		/**
+		 * Redis refused the credentials or the user's permissions ({@code WRONGPASS},
+		 * {@code NOAUTH}, {@code NOPERM}): no call can succeed until the configuration or
+		 * the server's ACL changes.
+		 */
+		ACCESS_DENIED
 
 	}
 

@@ -3,6 +3,7 @@ package io.github.agentmemory.redis.autoconfigure;
 import java.time.Duration;
 
 import io.github.agentmemory.redis.AsyncResilientRedisTemplate;
+import io.github.agentmemory.redis.CircuitBreakerLogger;
 import io.github.agentmemory.redis.ResilientRedisConnection;
 import io.github.agentmemory.redis.ResilientRedisTemplate;
 import io.github.agentmemory.redis.command.StoreFunction;
@@ -85,15 +86,14 @@ public class AgentMemoryRedisAutoConfiguration {
 	@ConditionalOnMissingBean
 	@ConditionalOnSingleCandidate(RedisConnectionFactory.class)
 	ResilientRedisConnection agentMemoryRedisConnection(RedisConnectionFactory redisConnectionFactory,
-			ResilientCommandExecutor agentMemoryRedisCommandExecutor, ResilienceScheduler agentMemoryRedisScheduler) {
+			ResilientCommandExecutor agentMemoryRedisCommandExecutor) {
 		if (!(redisConnectionFactory instanceof LettuceConnectionFactory lettuceConnectionFactory)) {
 			throw new IllegalStateException("agent-memory-redis needs Spring Data Redis's LettuceConnectionFactory, "
 					+ "but the application's RedisConnectionFactory is a " + redisConnectionFactory.getClass().getName()
 					+ ". Use Lettuce (the default client of spring-boot-starter-data-redis) "
 					+ "or set agent-memory.redis.enabled=false.");
 		}
-		return new ResilientRedisConnection(lettuceConnectionFactory, agentMemoryRedisCommandExecutor,
-				agentMemoryRedisScheduler.getExecutor());
+		return new ResilientRedisConnection(lettuceConnectionFactory, agentMemoryRedisCommandExecutor);
 	}
 
 	@Bean
@@ -146,6 +146,18 @@ public class AgentMemoryRedisAutoConfiguration {
 				agentMemoryRedisCircuitBreaker, agentMemoryRedisScheduler.getExecutor(), recovery.getPollInterval(),
 				recovery.getBatchSize(), recovery.getMaxAge(), recovery.getMaxInterval(),
 				recovery.getShutdownTimeout());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean({ AsyncResilientRedisTemplate.class, LettuceConnectionFactory.class })
+	CircuitBreakerLogger agentMemoryRedisCircuitBreakerLogger(AsyncResilientRedisTemplate asyncResilientRedisTemplate,
+			LettuceConnectionFactory redisConnectionFactory, CircuitBreaker agentMemoryRedisCircuitBreaker) {
+		CircuitBreakerLogger logger = new CircuitBreakerLogger(asyncResilientRedisTemplate, redisConnectionFactory);
+		agentMemoryRedisCircuitBreaker.getEventPublisher()
+			.onError(logger::onError)
+			.onStateTransition(logger::onStateTransition);
+		return logger;
 	}
 
 	@Bean

@@ -6,7 +6,6 @@ import io.github.agentmemory.redis.command.StoreFunction;
 
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
-import org.springframework.util.Assert;
 
 /**
  * Configuration properties of the resilient Redis template. Connection settings are
@@ -106,9 +105,12 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 				"a finite number of at least 1", this.retry.multiplier);
 		check(this.retry.jitter >= 0 && this.retry.jitter < 1, prefix + "retry.jitter", "at least 0 and below 1",
 				this.retry.jitter);
-		Assert.state(this.retry.initialInterval.compareTo(this.retry.maxInterval) <= 0,
-				() -> prefix + "retry.initial-interval (" + this.retry.initialInterval + ") must not exceed " + prefix
-						+ "retry.max-interval (" + this.retry.maxInterval + ")");
+		if (this.retry.initialInterval.compareTo(this.retry.maxInterval) > 0) {
+			String rule = "must not exceed " + prefix + "retry.max-interval (" + this.retry.maxInterval + ")";
+			throw new InvalidAgentMemoryRedisPropertyException(prefix + "retry.initial-interval",
+					this.retry.initialInterval,
+					rule, prefix + "retry.initial-interval (" + this.retry.initialInterval + ") " + rule);
+		}
 		check(this.failFast.requestQueueSize >= 1, prefix + "fail-fast.request-queue-size", "at least 1",
 				this.failFast.requestQueueSize);
 		checkDuration(prefix + "fail-fast.command-timeout", this.failFast.commandTimeout);
@@ -136,7 +138,9 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 	}
 
 	static void check(boolean valid, String key, String expected, Object actual) {
-		Assert.state(valid, () -> key + " must be " + expected + ", was " + actual);
+		if (!valid) {
+			throw new InvalidAgentMemoryRedisPropertyException(key, actual, "must be " + expected);
+		}
 	}
 
 	static void checkDuration(String key, Duration duration) {

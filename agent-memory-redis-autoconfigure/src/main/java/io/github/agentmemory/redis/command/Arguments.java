@@ -157,7 +157,14 @@ public final class Arguments {
 	}
 
 	/**
-	 * Check a duration: not null and at least one millisecond.
+	 * Longest duration that fits in a {@code long} of milliseconds, as Redis's
+	 * {@code PX} and {@code PEXPIRE} take it.
+	 */
+	public static final Duration MAX_MILLIS_DURATION = Duration.ofMillis(Long.MAX_VALUE);
+
+	/**
+	 * Check a duration: not null, at least one millisecond and at most
+	 * {@link #MAX_MILLIS_DURATION}.
 	 * @param duration the duration
 	 * @param name how the argument is called in messages
 	 * @return the duration
@@ -166,10 +173,25 @@ public final class Arguments {
 		if (duration == null) {
 			throw new IllegalArgumentException(quote(name) + " must not be null");
 		}
+		if (duration.compareTo(MAX_MILLIS_DURATION) > 0) {
+			throw new IllegalArgumentException(quote(name) + " must fit in a long of milliseconds (at most "
+					+ MAX_MILLIS_DURATION + "), was " + duration);
+		}
 		if (duration.toMillis() <= 0) {
 			throw new IllegalArgumentException(quote(name) + " must be at least 1ms, was " + duration);
 		}
 		return duration;
+	}
+
+	/**
+	 * Check a {@code SCAN} pattern: not null. An empty pattern is sent as it is: Redis
+	 * accepts it, and it matches only the empty key.
+	 * @param pattern the glob-style pattern
+	 * @param name how the argument is called in messages
+	 * @return the pattern
+	 */
+	public static String pattern(String pattern, String name) {
+		return value(pattern, name);
 	}
 
 	/**

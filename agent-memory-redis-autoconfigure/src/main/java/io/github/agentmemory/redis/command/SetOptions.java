@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.Objects;
 
 import org.springframework.lang.Nullable;
-import org.springframework.util.Assert;
 
 /**
  * Immutable options of a {@code SET}: an optional time to live and an optional
@@ -112,48 +111,55 @@ public final class SetOptions {
 		@Nullable
 		private Duration ttl;
 
-		private Condition condition = Condition.ALWAYS;
+		private boolean ifAbsent;
+
+		private boolean ifPresent;
 
 		private Builder() {
 		}
 
 		/**
 		 * Expire the value after the given time.
-		 * @param ttl the time to live, at least one millisecond
+		 * @param ttl the time to live, at least one millisecond, at most
+		 * {@link Arguments#MAX_MILLIS_DURATION}
 		 * @return this builder
 		 */
 		public Builder ttl(Duration ttl) {
-			Assert.notNull(ttl, "'ttl' must not be null");
-			Assert.isTrue(ttl.toMillis() > 0, () -> "'ttl' must be at least 1ms, was " + ttl);
-			this.ttl = ttl;
+			this.ttl = Arguments.positive(ttl, "ttl");
 			return this;
 		}
 
 		/**
-		 * Set only if the key does not exist ({@code NX}).
+		 * Set only if the key does not exist ({@code NX}). Excludes {@link #ifPresent()}.
 		 * @return this builder
 		 */
 		public Builder ifAbsent() {
-			this.condition = Condition.IF_ABSENT;
+			this.ifAbsent = true;
 			return this;
 		}
 
 		/**
-		 * Set only if the key already exists ({@code XX}).
+		 * Set only if the key already exists ({@code XX}). Excludes {@link #ifAbsent()}.
 		 * @return this builder
 		 */
 		public Builder ifPresent() {
-			this.condition = Condition.IF_PRESENT;
+			this.ifPresent = true;
 			return this;
 		}
 
 		/**
 		 * Build the options.
 		 * @return the immutable options
+		 * @throws IllegalArgumentException if both {@link #ifAbsent()} and
+		 * {@link #ifPresent()} were called (Redis rejects {@code NX} with {@code XX})
 		 */
 		public SetOptions build() {
-			return (this.ttl == null && this.condition == Condition.ALWAYS) ? NONE
-					: new SetOptions(this.ttl, this.condition);
+			if (this.ifAbsent && this.ifPresent) {
+				throw new IllegalArgumentException("SET options NX (ifAbsent) and XX (ifPresent) exclude each other");
+			}
+			Condition condition = this.ifAbsent ? Condition.IF_ABSENT
+					: this.ifPresent ? Condition.IF_PRESENT : Condition.ALWAYS;
+			return (this.ttl == null && condition == Condition.ALWAYS) ? NONE : new SetOptions(this.ttl, condition);
 		}
 
 	}

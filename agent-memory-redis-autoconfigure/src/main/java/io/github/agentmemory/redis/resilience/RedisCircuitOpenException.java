@@ -14,6 +14,8 @@ import org.springframework.data.redis.RedisConnectionFailureException;
  */
 public class RedisCircuitOpenException extends RedisConnectionFailureException {
 
+	private static final long serialVersionUID = 1L;
+
 	private final String command;
 
 	private final String circuitBreakerName;

@@ -1,13 +1,20 @@
 package io.github.agentmemory.redis.actuate;
 
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.agentmemory.redis.AsyncResilientRedisTemplate;
 import io.github.agentmemory.redis.autoconfigure.AgentMemoryRedisHealthContributorAutoConfiguration;
 import io.github.agentmemory.redis.autoconfigure.AgentMemoryRedisMetricsAutoConfiguration;
+import io.github.agentmemory.redis.resilience.ResilienceScheduler;
 import io.github.agentmemory.redis.test.TemplateContexts;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.HealthIndicator;
@@ -15,8 +22,10 @@ import org.springframework.boot.actuate.health.Status;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.data.redis.RedisConnectionFailureException;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Tests for {@link AgentMemoryRedisHealthContributorAutoConfiguration} and
@@ -76,12 +85,54 @@ class AgentMemoryRedisHealthContributorAutoConfigurationTests {
 	}
 
 	@Test
-	void closedCircuitIsUpWithQueueAndBreakerDetails() {
+	void unreachableRedisWithoutTrafficIsReportedLikeAnOpenCircuit() {
 		this.contextRunner.run((context) -> {
-			Health health = context.getBean(AgentMemoryRedisHealthIndicator.class).health();
-			assertThat(health.getStatus()).isEqualTo(Status.UP);
-			assertThat(health.getDetails()).containsEntry("state", io.github.resilience4j.circuitbreaker.CircuitBreaker.State.CLOSED)
-				.containsKeys("failureRate", "notPermittedCalls", "recoveryQueue", "dropped", "latency");
+			AgentMemoryRedisHealthIndicator indicator = context.getBean(AgentMemoryRedisHealthIndicator.class);
+			await().atMost(Duration.ofSeconds(5))
+				.untilAsserted(() -> assertThat(indicator.health().getStatus())
+					.isEqualTo(AgentMemoryRedisHealthIndicator.CIRCUIT_OPEN));
+			Health health = indicator.health();
+			assertThat(health.getDetails()).containsEntry("state", CircuitBreaker.State.CLOSED)
+				.containsEntry("bufferedCalls", 0)
+				.containsKeys("recoveryQueue", "dropped");
+			assertThat(health.getDetails().get("latency")).asString().contains("unavailable");
+		});
+	}
+
+	@Test
+	void unreachableRedisWithoutTrafficIsDownWhenConfigured() {
+		this.contextRunner.withPropertyValues("agent-memory.redis.health.down-when-open=true").run((context) -> {
+			AgentMemoryRedisHealthIndicator indicator = context.getBean(AgentMemoryRedisHealthIndicator.class);
+			await().atMost(Duration.ofSeconds(5))
+				.untilAsserted(() -> assertThat(indicator.health().getStatus()).isEqualTo(Status.DOWN));
+		});
+	}
+
+	@Test
+	void closedCircuitBeforeTheFirstProbeIsUnknown() {
+		this.contextRunner.run((context) -> {
+			AsyncResilientRedisTemplate template = context.getBean(AsyncResilientRedisTemplate.class);
+			LatencyMonitor notStarted = new LatencyMonitor(template,
+					context.getBean(ResilienceScheduler.class).getExecutor(), Duration.ofHours(1));
+			Health health = new AgentMemoryRedisHealthIndicator(template, context.getBean(CircuitBreaker.class), notStarted, false).health();
+			assertThat(health.getStatus()).isEqualTo(Status.UNKNOWN);
+			assertThat(health.getDetails().get("latency")).asString().contains("not measured yet");
+		});
+	}
+
+	@Test
+	void failureRateIsANumberOrAbsentAndTheThresholdIsShown() {
+		this.contextRunner.run((context) -> {
+			AsyncResilientRedisTemplate template = context.getBean(AsyncResilientRedisTemplate.class);
+			AgentMemoryRedisHealthIndicator indicator = context.getBean(AgentMemoryRedisHealthIndicator.class);
+			assertThat(indicator.health().getDetails()).doesNotContainKey("failureRate")
+				.containsEntry("failureRateThreshold", 100.0f);
+			CircuitBreaker breaker = context.getBean(CircuitBreaker.class);
+			for (int i = 0; i < breaker.getCircuitBreakerConfig().getMinimumNumberOfCalls(); i++) {
+				breaker.onError(0, TimeUnit.MILLISECONDS, new RedisConnectionFailureException("down"));
+			}
+			assertThat(indicator.health().getDetails()).containsEntry("failureRate", 100.0f)
+				.containsEntry("failedCalls", 3);
 		});
 	}
 
@@ -111,6 +162,22 @@ class AgentMemoryRedisHealthContributorAutoConfigurationTests {
 			breaker.transitionToHalfOpenState();
 			assertThat(context.getBean(AgentMemoryRedisHealthIndicator.class).health().getStatus())
 				.isEqualTo(AgentMemoryRedisHealthIndicator.CIRCUIT_HALF_OPEN);
+		});
+	}
+
+	@ParameterizedTest
+	@EnumSource(value = CircuitBreaker.State.class, names = { "FORCED_OPEN", "DISABLED", "METRICS_ONLY" })
+	void circuitForcedOpenDisabledOrOnlyRecordingMetricsIsUnknownAsInResilience4j(CircuitBreaker.State state) {
+		this.contextRunner.withPropertyValues("agent-memory.redis.health.down-when-open=true").run((context) -> {
+			CircuitBreaker breaker = context.getBean(CircuitBreaker.class);
+			switch (state) {
+				case FORCED_OPEN -> breaker.transitionToForcedOpenState();
+				case DISABLED -> breaker.transitionToDisabledState();
+				default -> breaker.transitionToMetricsOnlyState();
+			}
+			Health health = context.getBean(AgentMemoryRedisHealthIndicator.class).health();
+			assertThat(health.getStatus()).isEqualTo(Status.UNKNOWN);
+			assertThat(health.getDetails()).containsEntry("state", state);
 		});
 	}
 

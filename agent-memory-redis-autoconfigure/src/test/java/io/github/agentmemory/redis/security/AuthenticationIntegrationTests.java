@@ -135,7 +135,9 @@ class AuthenticationIntegrationTests {
 						.contains("PermissionDeniedDataAccessException")
 						.contains("WRONGPASS"));
 				Health health = indicator.health();
-				assertThat(health.getStatus()).as("Redis answers, the circuit stays closed").isEqualTo(Status.UP);
+				assertThat(health.getStatus()).as("no call can succeed").isEqualTo(Status.DOWN);
+				assertThat(health.getDetails()).containsEntry("state", CircuitBreaker.State.CLOSED);
+				assertThat(health.getDetails().get("error")).asString().contains("WRONGPASS");
 				assertThat(health.toString()).doesNotContain(WRONG_PASSWORD).doesNotContain(PASSWORD);
 				Health bootHealth = context.getBean(RedisHealthIndicator.class).health();
 				assertThat(bootHealth.getStatus()).isEqualTo(Status.DOWN);

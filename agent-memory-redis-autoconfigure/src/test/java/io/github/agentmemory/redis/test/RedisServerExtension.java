@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCredentials;
+import io.lettuce.core.RedisCredentialsProvider;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -230,13 +232,14 @@ public final class RedisServerExtension implements BeforeAllCallback, BeforeEach
 	 * @return the URI
 	 */
 	RedisURI adminUri() {
-		RedisURI uri = RedisURI.create(this.host, this.port);
+		RedisURI.Builder uri = RedisURI.builder().withHost(this.host).withPort(this.port);
 		for (String setting : this.settings) {
 			if (setting.startsWith("requirepass ")) {
-				uri.setPassword(setting.substring("requirepass ".length()).toCharArray());
+				uri.withAuthentication(RedisCredentialsProvider
+					.from(() -> RedisCredentials.just(null, setting.substring("requirepass ".length()))));
 			}
 		}
-		return uri;
+		return uri.build();
 	}
 
 	private synchronized void closeAdmin() {

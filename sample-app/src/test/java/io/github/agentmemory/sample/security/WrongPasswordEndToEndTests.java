@@ -59,7 +59,7 @@ class WrongPasswordEndToEndTests {
 		assertThat(write.getBody()).contains("\"outcome\":\"FAILED\"").doesNotContain("QUEUED");
 		await().atMost(Duration.ofSeconds(10))
 			.untilAsserted(() -> assertThat(this.app.get("/actuator/health/agentMemoryRedis").getBody())
-				.contains("\"status\":\"UP\"")
+				.contains("\"status\":\"DOWN\"")
 				.contains("\"state\":\"CLOSED\"")
 				.contains("WRONGPASS"));
 		for (String url : new String[] { "/actuator/health", "/actuator/env", "/actuator/configprops" }) {

@@ -1,0 +1,4 @@
+/**
+ * Health and metrics of the resilient Redis template, read from memory.
+ */
+package io.github.agentmemory.redis.actuate;

@@ -1,0 +1,119 @@
+package io.github.agentmemory.redis.actuate;
+
+import io.github.agentmemory.redis.command.StoreFunction;
+import io.github.agentmemory.redis.recovery.RecoveryQueue;
+import io.github.agentmemory.redis.recovery.WriteSequencer;
+import io.github.agentmemory.redis.resilience.ResilientCommandExecutor;
+import io.github.agentmemory.redis.ResilientRedisConnection;
+import java.time.Duration;
+
+import io.github.agentmemory.redis.AsyncResilientRedisTemplate;
+import io.github.agentmemory.redis.autoconfigure.AgentMemoryRedisHealthContributorAutoConfiguration;
+import io.github.agentmemory.redis.test.RedisServerExtension;
+import io.github.agentmemory.redis.test.TemplateContexts;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import org.springframework.boot.actuate.health.Health;
+import org.springframework.boot.actuate.health.Status;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The {@code agentMemoryRedis} health indicator against a real Redis: its status follows
+ * what the background probe sees, also before any traffic.
+ */
+class AgentMemoryRedisHealthIntegrationTests {
+
+	@RegisterExtension
+	static final RedisServerExtension redis = new RedisServerExtension();
+
+	private final ApplicationContextRunner contextRunner = TemplateContexts.runner(redis)
+		.withPropertyValues("agent-memory.redis.health.latency-interval=100ms")
+		.withConfiguration(AutoConfigurations.of(AgentMemoryRedisHealthContributorAutoConfiguration.class));
+
+	@Test
+	void answeringRedisIsUpWithItsLatency() {
+		this.contextRunner.run((context) -> {
+			AgentMemoryRedisHealthIndicator indicator = context.getBean(AgentMemoryRedisHealthIndicator.class);
+			await().atMost(Duration.ofSeconds(5))
+				.untilAsserted(() -> assertThat(indicator.health().getStatus()).isEqualTo(Status.UP));
+			assertThat(indicator.health().getDetails().get("latency")).asString()
+				.contains("millis=")
+				.contains("measuredAt=");
+		});
+	}
+
+	@Test
+	void stoppedRedisWithoutTrafficIsNotUpAndIsUpAgainOnceBack() {
+		this.contextRunner.run((context) -> {
+			AgentMemoryRedisHealthIndicator indicator = context.getBean(AgentMemoryRedisHealthIndicator.class);
+			CircuitBreaker breaker = context.getBean(CircuitBreaker.class);
+			await().atMost(Duration.ofSeconds(5))
+				.untilAsserted(() -> assertThat(indicator.health().getStatus()).isEqualTo(Status.UP));
+			redis.stop();
+			try {
+				await().atMost(Duration.ofSeconds(5))
+					.untilAsserted(() -> assertThat(indicator.health().getStatus())
+						.isEqualTo(AgentMemoryRedisHealthIndicator.CIRCUIT_OPEN));
+				assertThat(breaker.getState()).as("no call was made").isEqualTo(CircuitBreaker.State.CLOSED);
+			}
+			finally {
+				redis.start();
+			}
+			await().atMost(Duration.ofSeconds(10))
+				.untilAsserted(() -> assertThat(indicator.health().getStatus()).isEqualTo(Status.UP));
+		});
+	}
+
+	@Test
+	void latencyOfTheFirstProbeDoesNotIncludeOpeningTheConnection() {
+		this.contextRunner
+			.withPropertyValues("agent-memory.redis.health.latency-interval=1h", "spring.data.redis.connect-timeout=5s",
+					"spring.data.redis.timeout=5s")
+			.run((context) -> {
+				LettuceConnectionFactory connectionFactory = context.getBean(LettuceConnectionFactory.class);
+				// the context's first probe has opened the shared connection: close it, and
+				// measure on a template of our own, which opens a new one
+				connectionFactory.resetConnection();
+				ResilientRedisConnection freshConnection = new ResilientRedisConnection(connectionFactory,
+						context.getBean(ResilientCommandExecutor.class));
+				AsyncResilientRedisTemplate fresh = new AsyncResilientRedisTemplate(freshConnection,
+						context.getBean(WriteSequencer.class), context.getBean(RecoveryQueue.class),
+						context.getBean(CircuitBreaker.class), StoreFunction.hash(StoreFunction.DEFAULT_KEY_PATTERN));
+				try {
+					// the connection's handshake waits out the pause; the PING after it does not
+					redis.admin().clientPause(800);
+					long start = System.nanoTime();
+					Duration latency = fresh.latency().join();
+					Duration took = Duration.ofNanos(System.nanoTime() - start);
+					assertThat(took).as("opening the connection waited for the pause")
+						.isGreaterThan(Duration.ofMillis(500));
+					assertThat(latency).as("the PING alone").isLessThan(Duration.ofMillis(400));
+				}
+				finally {
+					freshConnection.destroy();
+				}
+			});
+	}
+
+	@Test
+	void healthRequestNeverWaitsForRedis() {
+		this.contextRunner.run((context) -> {
+			AgentMemoryRedisHealthIndicator indicator = context.getBean(AgentMemoryRedisHealthIndicator.class);
+			await().atMost(Duration.ofSeconds(5))
+				.untilAsserted(() -> assertThat(indicator.health().getStatus()).isEqualTo(Status.UP));
+			redis.admin().clientPause(500);
+			long start = System.nanoTime();
+			Health health = indicator.health();
+			assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(200));
+			assertThat(health.getDetails()).containsKey("latency");
+		});
+	}
+
+}
