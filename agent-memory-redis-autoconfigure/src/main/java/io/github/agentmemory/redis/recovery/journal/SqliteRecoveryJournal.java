@@ -313,7 +313,7 @@ public class SqliteRecoveryJournal implements RecoveryJournal {
 		if (tail.torn()) {
 			this.tornTailFrames = tail.tornFrames();
 			logger.warn(LogMessage.format(
-					"Recovery journal %s: the write-ahead log has a torn or corrupt tail (%s): %d of %d frames are "
+					"Recovery journal %s: the write-ahead log has a torn or corrupt tail: %s; %d of %d frames are "
 							+ "discarded, with %d commits among them; %d frames up to the last intact commit are recovered. "
 							+ "Entries in the discarded commits are lost (was the machine powered off with sync %s?)",
 					this.directory, tail.problem(), tail.tornFrames(), tail.frames(), tail.lostCommits(),

@@ -60,7 +60,7 @@ record WalTail(long frames, long validFrames, long committedFrames, long tornFra
 			readFully(channel, header, 0);
 			header.flip();
 			if (header.remaining() < WAL_HEADER_BYTES) {
-				return new WalTail(0, 0, 0, 1, 0, "the log header is incomplete (" + size + " bytes)");
+				return new WalTail(0, 0, 0, 1, 0, "the log header is incomplete, " + size + " bytes");
 			}
 			int magic = header.getInt(0);
 			int pageSize = header.getInt(8);
@@ -105,7 +105,7 @@ record WalTail(long frames, long validFrames, long committedFrames, long tornFra
 			}
 			if (offset < size) {
 				return torn(channel, size, frameBytes, offset, frames, valid, committed, salt1, salt2,
-						"the last frame is incomplete (" + (size - offset) + " of " + frameBytes + " bytes)");
+						"the last frame is incomplete, " + (size - offset) + " of " + frameBytes + " bytes");
 			}
 			return new WalTail(frames, valid, committed, 0, 0, null);
 		}
