@@ -8,7 +8,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The journal's table in a SQLite database in WAL mode, reached through one JDBC
@@ -230,13 +229,6 @@ final class SqliteStore implements AutoCloseable {
 		}
 		catch (SQLException ex) {
 			// the failed transaction is gone with the connection's next statement
-		}
-	}
-
-	String pragma(String name) throws SQLException {
-		try (Statement statement = this.connection.createStatement();
-				ResultSet result = statement.executeQuery("PRAGMA " + name.toLowerCase(Locale.ROOT))) {
-			return result.next() ? result.getString(1) : null;
 		}
 	}
 
