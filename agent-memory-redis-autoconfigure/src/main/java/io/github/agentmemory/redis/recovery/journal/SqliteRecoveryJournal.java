@@ -1,10 +1,8 @@
 package io.github.agentmemory.redis.recovery.journal;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -67,7 +65,7 @@ public class SqliteRecoveryJournal implements RecoveryJournal {
 
 	private final DirectoryLock lock;
 
-	private final SqliteStore.ConnectionCustomizer customizer;
+	private final JournalRecovery recovery;
 
 	private final LinkedBlockingQueue<Op> queue = new LinkedBlockingQueue<>();
 
@@ -133,7 +131,6 @@ public class SqliteRecoveryJournal implements RecoveryJournal {
 	SqliteRecoveryJournal(JournalSettings settings, SqliteStore.ConnectionCustomizer customizer) {
 		Assert.notNull(settings, "'settings' must not be null");
 		this.settings = settings;
-		this.customizer = customizer;
 		this.directory = settings.getDirectory().toAbsolutePath();
 		try {
 			Files.createDirectories(this.directory);
@@ -142,9 +139,12 @@ public class SqliteRecoveryJournal implements RecoveryJournal {
 			throw new JournalWriteException("Cannot create the recovery journal directory " + this.directory, ex);
 		}
 		this.lock = DirectoryLock.acquire(this.directory);
+		this.recovery = new JournalRecovery(this.directory, settings.getSync(), customizer);
 		try {
-			checkLogTail();
-			this.store = openStore();
+			this.tornTailFrames = this.recovery.inspectLogTail().tornFrames();
+			JournalRecovery.Opened opened = this.recovery.open();
+			this.store = opened.store();
+			this.corruptRecords = opened.setAside() ? 1 : 0;
 			readTotals();
 		}
 		catch (RuntimeException ex) {
@@ -299,83 +299,6 @@ public class SqliteRecoveryJournal implements RecoveryJournal {
 		return new JournalWriteException("Recovery journal " + this.directory + " is closed", null);
 	}
 
-	// ---- opening ----
-
-	private void checkLogTail() {
-		Path wal = this.directory.resolve(SqliteStore.WAL_FILE);
-		WalTail tail;
-		try {
-			tail = WalTail.inspect(wal, pageSize(this.directory.resolve(SqliteStore.DATABASE_FILE)));
-		}
-		catch (IOException ex) {
-			throw new JournalWriteException("Cannot read the write-ahead log " + wal + " of the recovery journal", ex);
-		}
-		if (tail.torn()) {
-			this.tornTailFrames = tail.tornFrames();
-			logger.warn(LogMessage.format(
-					"Recovery journal %s: the write-ahead log has a torn or corrupt tail: %s; %d of %d frames are "
-							+ "discarded, with %d commits among them; %d frames up to the last intact commit are recovered. "
-							+ "Entries in the discarded commits are lost (was the machine powered off with sync %s?)",
-					this.directory, tail.problem(), tail.tornFrames(), tail.frames(), tail.lostCommits(),
-					tail.committedFrames(), this.settings.getSync()));
-		}
-	}
-
-	private static int pageSize(Path database) {
-		try (InputStream in = Files.newInputStream(database)) {
-			byte[] header = in.readNBytes(18);
-			if (header.length == 18) {
-				int size = ((header[16] & 0xFF) << 8) | (header[17] & 0xFF);
-				return (size == 1) ? 65536 : (size >= 512) ? size : 4096;
-			}
-		}
-		catch (IOException ex) {
-			// no database yet
-		}
-		return 4096;
-	}
-
-	private SqliteStore openStore() {
-		Path file = this.directory.resolve(SqliteStore.DATABASE_FILE);
-		try {
-			return SqliteStore.open(file, this.settings.getSync(), this.customizer);
-		}
-		catch (SQLException ex) {
-			if (!SqliteStore.isCorruption(ex)) {
-				throw new JournalWriteException("Cannot open the recovery journal " + file + ": " + ex.getMessage(), ex);
-			}
-			Path aside = setAside();
-			logger.warn(LogMessage.format("Recovery journal %s: SQLite cannot read %s (%s); it was set aside as %s "
-					+ "and a new journal was started: its entries are lost", this.directory, file, ex.getMessage(), aside));
-			this.corruptRecords++;
-			try {
-				return SqliteStore.open(file, this.settings.getSync(), this.customizer);
-			}
-			catch (SQLException again) {
-				throw new JournalWriteException("Cannot create the recovery journal " + file, again);
-			}
-		}
-	}
-
-	private Path setAside() {
-		String suffix = ".damaged-" + System.currentTimeMillis();
-		Path database = this.directory.resolve(SqliteStore.DATABASE_FILE);
-		Path aside = database.resolveSibling(SqliteStore.DATABASE_FILE + suffix);
-		try {
-			for (String name : List.of(SqliteStore.DATABASE_FILE, SqliteStore.WAL_FILE,
-					SqliteStore.DATABASE_FILE + "-shm")) {
-				Path file = this.directory.resolve(name);
-				if (Files.exists(file)) {
-					Files.move(file, this.directory.resolve(name + suffix), StandardCopyOption.ATOMIC_MOVE);
-				}
-			}
-		}
-		catch (IOException ex) {
-			throw new JournalWriteException("Cannot set the damaged recovery journal " + database + " aside", ex);
-		}
-		return aside;
-	}
-
 	private void readTotals() {
 		try {
 			SqliteStore.Totals totals = this.store.totals();
@@ -459,7 +382,7 @@ public class SqliteRecoveryJournal implements RecoveryJournal {
 			}
 			this.store.commit();
 		}
-		catch (SQLException | RuntimeException ex) {
+		catch (SQLException | RuntimeException | Error ex) {
 			this.store.rollback();
 			fail(batch, ex);
 			return;
@@ -513,7 +436,7 @@ public class SqliteRecoveryJournal implements RecoveryJournal {
 		});
 	}
 
-	private void fail(Batch batch, Exception ex) {
+	private void fail(Batch batch, Throwable ex) {
 		String reason = (ex instanceof SQLException sql && SqliteStore.isFull(sql)) ? "the disk or the database is full"
 				: "the store failed";
 		String message = "Recovery journal " + this.directory + " could not commit " + batch.appends
@@ -536,166 +459,31 @@ public class SqliteRecoveryJournal implements RecoveryJournal {
 	}
 
 	private void recover(CompletableFuture<List<JournalEntry>> future) {
+		JournalRecovery.Recovered result;
 		try {
-			future.complete(this.damaged ? salvage() : readAll());
+			result = this.recovery.recover(this.store, this.damaged);
 		}
-		catch (SQLException ex) {
-			if (SqliteStore.isCorruption(ex)) {
-				try {
-					future.complete(salvage());
-					return;
-				}
-				catch (SQLException | RuntimeException again) {
-					ex.addSuppressed(again);
-				}
-			}
+		catch (SQLException | RuntimeException ex) {
 			this.store.rollback();
 			future.completeExceptionally(
 					new JournalWriteException("Cannot read the recovery journal in " + this.directory, ex));
+			return;
 		}
-		catch (RuntimeException ex) {
-			this.store.rollback();
-			future.completeExceptionally(ex);
-		}
-	}
-
-	private List<JournalEntry> readAll() throws SQLException {
-		List<JournalEntry> result = new ArrayList<>((int) Math.min(this.entries, Integer.MAX_VALUE - 8));
-		List<Long> corrupt = new ArrayList<>();
-		this.store.scan(Long.MIN_VALUE, false, (sequence, payload) -> {
-			JournalEntry entry = decode(sequence, payload);
-			if (entry != null) {
-				result.add(entry);
-			}
-			else {
-				corrupt.add(sequence);
-			}
-			return true;
-		});
-		if (!corrupt.isEmpty()) {
-			this.store.delete(corrupt);
-			SqliteStore.Totals totals = this.store.totals();
-			Long oldest = this.store.oldestCreated();
-			this.store.commit();
-			synchronized (this.admission) {
-				this.reservedEntries -= this.entries - totals.rows();
-				this.reservedBytes -= this.bytes - totals.bytes();
-			}
-			this.entries = totals.rows();
-			this.bytes = totals.bytes();
-			this.oldestCreated = (oldest != null) ? oldest : Long.MIN_VALUE;
-			this.corruptRecords += corrupt.size();
-			logger.warn(LogMessage.format("Recovery journal %s: %d records did not decode and were deleted "
-					+ "(sequences %s%s); their writes are lost", this.directory, corrupt.size(),
-					corrupt.subList(0, Math.min(20, corrupt.size())), (corrupt.size() > 20) ? ", ..." : ""));
-		}
-		else {
-			this.store.commit();
-		}
-		this.recovered = result.size();
-		logger.info(LogMessage.format("Recovery journal %s: recovered %d entries (%d corrupt records, %d torn log frames)",
-				this.directory, result.size(), this.corruptRecords, this.tornTailFrames));
-		return result;
-	}
-
-	/**
-	 * Read what SQLite can still read of a damaged database, from both ends, then move
-	 * the file aside and journal the saved entries in a new one.
-	 */
-	private List<JournalEntry> salvage() throws SQLException {
-		List<Row> rows = new ArrayList<>();
-		long[] corrupt = new long[1];
-		SqliteStore.RowHandler collect = (sequence, payload) -> {
-			if (decode(sequence, payload) != null) {
-				rows.add(new Row(sequence, payload));
-			}
-			else {
-				corrupt[0]++;
-			}
-			return true;
-		};
-		String forwardError = null;
-		try {
-			this.store.scan(Long.MIN_VALUE, false, collect);
-		}
-		catch (SQLException ex) {
-			forwardError = ex.getMessage();
-		}
-		int before = rows.size();
-		if (forwardError != null) {
-			long after = rows.isEmpty() ? Long.MIN_VALUE : rows.get(rows.size() - 1).sequence();
-			List<Row> tail = new ArrayList<>();
-			try {
-				this.store.scan(after, true, (sequence, payload) -> {
-					if (decode(sequence, payload) != null) {
-						tail.add(new Row(sequence, payload));
-					}
-					else {
-						corrupt[0]++;
-					}
-					return true;
-				});
-			}
-			catch (SQLException ex) {
-				// what was read from the end is kept
-			}
-			for (int i = tail.size() - 1; i >= 0; i--) {
-				rows.add(tail.get(i));
-			}
-		}
-		this.store.rollback();
-		this.store.close();
-		Path aside = setAside();
-		this.store = SqliteStore.open(this.directory.resolve(SqliteStore.DATABASE_FILE), this.settings.getSync(),
-				this.customizer);
-		long[] sequences = new long[rows.size()];
-		long[] created = new long[rows.size()];
-		byte[][] payloads = new byte[rows.size()][];
-		List<JournalEntry> result = new ArrayList<>(rows.size());
-		long savedBytes = 0;
-		for (int i = 0; i < rows.size(); i++) {
-			JournalEntry entry = JournalCodec.decode(rows.get(i).payload());
-			result.add(entry);
-			sequences[i] = entry.sequence();
-			created[i] = entry.createdEpochMillis();
-			payloads[i] = rows.get(i).payload();
-			savedBytes += payloads[i].length;
-		}
-		if (!rows.isEmpty()) {
-			this.store.insert(sequences, created, payloads, rows.size());
-		}
-		this.store.commit();
-		synchronized (this.admission) {
-			this.reservedEntries = rows.size();
-			this.reservedBytes = savedBytes;
-		}
-		this.entries = rows.size();
-		this.bytes = savedBytes;
-		this.oldestCreated = rows.isEmpty() ? Long.MIN_VALUE : created[0];
+		this.store = result.store();
 		this.damaged = false;
-		this.corruptRecords += Math.max(1, corrupt[0]);
-		this.recovered = result.size();
-		logger.warn(LogMessage.format("Recovery journal %s: the database is damaged (%s); %d entries were saved "
-				+ "(%d before the damage, %d after it), %d records did not decode; entries in unreadable pages are lost. "
-				+ "The damaged file was set aside as %s", this.directory,
-				(forwardError != null) ? forwardError : "reported when opened", rows.size(), before,
-				rows.size() - before, corrupt[0], aside));
-		return result;
-	}
-
-	private JournalEntry decode(long sequence, byte[] payload) {
-		try {
-			JournalEntry entry = JournalCodec.decode(payload);
-			if (entry.sequence() != sequence) {
-				throw new JournalCodec.CorruptRecordException("row " + sequence + " holds sequence " + entry.sequence());
-			}
-			return entry;
+		SqliteStore.Totals totals = result.totals();
+		synchronized (this.admission) {
+			this.reservedEntries += totals.rows() - this.entries;
+			this.reservedBytes += totals.bytes() - this.bytes;
 		}
-		catch (JournalCodec.CorruptRecordException ex) {
-			logger.debug(LogMessage.format("Recovery journal %s: record %d is corrupt: %s", this.directory, sequence,
-					ex.getMessage()));
-			return null;
-		}
+		this.entries = totals.rows();
+		this.bytes = totals.bytes();
+		this.oldestCreated = (result.oldestCreated() != null) ? result.oldestCreated() : Long.MIN_VALUE;
+		this.corruptRecords += result.corruptRecords();
+		this.recovered = result.entries().size();
+		logger.info(LogMessage.format("Recovery journal %s: recovered %d entries (%d corrupt records, %d torn log frames)",
+				this.directory, result.entries().size(), this.corruptRecords, this.tornTailFrames));
+		future.complete(result.entries());
 	}
 
 	private sealed interface Op permits Append, Remove, Recover, Close {
@@ -715,10 +503,6 @@ public class SqliteRecoveryJournal implements RecoveryJournal {
 	}
 
 	private record Close() implements Op {
-
-	}
-
-	private record Row(long sequence, byte[] payload) {
 
 	}
 

@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
  * Properties of {@link JournalCodec}: every write, with every option combination and any
  * Java string, comes back unchanged; any damage to a record is detected.
  */
-class JournalCodecProperties {
+class JournalCodecTests {
 
 	@Property(tries = 2000)
 	void everyEntryDecodesToItself(@ForAll("entries") JournalEntry entry) {
