@@ -1,0 +1,130 @@
+package io.github.agentmemory.redis.recovery.journal;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Crash tests of {@link SqliteRecoveryJournal}: a child JVM appends and is killed with
+ * SIGKILL; this JVM opens the journal it left and recovers it, as is or after damaging
+ * the tail of its write-ahead log as a power loss could.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class JournalCrashTests {
+
+	private static final int FRAME_BYTES = 24 + 4096;
+
+	@TempDir
+	Path directory;
+
+	@TempDir
+	Path work;
+
+	@Test
+	void everyAcknowledgedAppendSurvivesSigkillWithProcessCrashSync() throws Exception {
+		everyAcknowledgedAppendSurvivesSigkill(JournalSync.PROCESS_CRASH, 20_000);
+	}
+
+	@Test
+	void everyAcknowledgedAppendSurvivesSigkillWithPowerLossSync() throws Exception {
+		everyAcknowledgedAppendSurvivesSigkill(JournalSync.POWER_LOSS, 2_000);
+	}
+
+	private void everyAcknowledgedAppendSurvivesSigkill(JournalSync sync, int acknowledgements) throws Exception {
+		List<String> lines;
+		try (JournalChildProcess child = JournalChildProcess.start(this.work, "append", this.directory.toString(),
+				sync.name(), "256")) {
+			child.awaitLine("ACK ", acknowledgements);
+			lines = child.kill();
+		}
+		Set<Long> acknowledged = sequences(lines, "ACK ");
+		assertThat(lines).noneMatch((line) -> line.startsWith("FAILED"));
+		assertThat(acknowledged).hasSizeGreaterThanOrEqualTo(acknowledgements);
+		try (SqliteRecoveryJournal journal = new SqliteRecoveryJournal(
+				JournalSettings.builder().directory(this.directory).sync(sync).build())) {
+			List<JournalEntry> recovered = journal.recover();
+			Set<Long> recoveredSequences = recovered.stream().map(JournalEntry::sequence).collect(Collectors.toSet());
+			assertThat(recoveredSequences).containsAll(acknowledged);
+			assertThat(recovered).allSatisfy((entry) -> assertThat(entry).isEqualTo(JournalTestEntries.entry(entry.sequence())));
+			assertThat(journal.stats().tornTailFrames()).isZero();
+			assertThat(journal.stats().corruptRecords()).isZero();
+		}
+	}
+
+	@Test
+	void aTruncatedLogTailLosesOnlyTheLastCommitsAndIsReported(CapturedOutput output) throws Exception {
+		int acknowledged = crashAfterSingleEntryCommits();
+		Path wal = this.directory.resolve(SqliteStore.WAL_FILE);
+		long size = Files.size(wal);
+		try (FileChannel channel = FileChannel.open(wal, StandardOpenOption.WRITE)) {
+			channel.truncate(size - 1000);
+		}
+		assertRecoversAPrefixAndReportsTheTail(acknowledged, output, "the last frame is incomplete");
+	}
+
+	@Test
+	void aGarbledLogTailLosesOnlyTheLastCommitsAndIsReported(CapturedOutput output) throws Exception {
+		int acknowledged = crashAfterSingleEntryCommits();
+		Path wal = this.directory.resolve(SqliteStore.WAL_FILE);
+		long size = Files.size(wal);
+		long lastFrame = 32 + ((size - 32) / FRAME_BYTES - 1) * FRAME_BYTES;
+		try (RandomAccessFile file = new RandomAccessFile(wal.toFile(), "rw")) {
+			file.seek(lastFrame + 24 + 2000);
+			file.write(new byte[] { 1, 2, 3, 4, 5, 6, 7, 8 });
+		}
+		assertRecoversAPrefixAndReportsTheTail(acknowledged, output, "has a wrong checksum");
+	}
+
+	/**
+	 * Append one entry per transaction, so that each commit is its own frame at the end
+	 * of the log, then SIGKILL: the log stays as the crash left it.
+	 */
+	private int crashAfterSingleEntryCommits() throws Exception {
+		List<String> lines;
+		try (JournalChildProcess child = JournalChildProcess.start(this.work, "append", this.directory.toString(),
+				JournalSync.PROCESS_CRASH.name(), "1")) {
+			child.awaitLine("ACK ", 300);
+			lines = child.kill();
+		}
+		assertThat(this.directory.resolve(SqliteStore.WAL_FILE)).as("left by the crash").exists();
+		return sequences(lines, "ACK ").size();
+	}
+
+	private void assertRecoversAPrefixAndReportsTheTail(int acknowledged, CapturedOutput output, String problem)
+			throws IOException {
+		try (SqliteRecoveryJournal journal = new SqliteRecoveryJournal(JournalSettings.create(this.directory))) {
+			List<JournalEntry> recovered = journal.recover();
+			List<Long> sequences = recovered.stream().map(JournalEntry::sequence).toList();
+			assertThat(sequences).as("a prefix of the appends, nothing after a gap")
+				.containsExactlyElementsOf(java.util.stream.LongStream.range(0, sequences.size()).boxed().toList());
+			assertThat(sequences.size()).as("only the last commits are lost")
+				.isBetween(acknowledged - 5, acknowledged);
+			assertThat(journal.stats().tornTailFrames()).isPositive();
+			assertThat(output).contains("the write-ahead log has a torn or corrupt tail: ", problem);
+			assertThat(journal.append(JournalTestEntries.entry(100_000))).succeedsWithin(java.time.Duration.ofSeconds(10));
+		}
+	}
+
+	private static Set<Long> sequences(List<String> lines, String prefix) {
+		return lines.stream()
+			.filter((line) -> line.startsWith(prefix))
+			.map((line) -> Long.parseLong(line.substring(prefix.length()).trim()))
+			.collect(Collectors.toSet());
+	}
+
+}
