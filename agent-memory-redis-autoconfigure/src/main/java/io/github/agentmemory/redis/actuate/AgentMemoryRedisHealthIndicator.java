@@ -6,6 +6,8 @@ import java.util.Map;
 
 import io.github.agentmemory.redis.AsyncResilientRedisTemplate;
 import io.github.agentmemory.redis.recovery.RecoveryStats;
+import io.github.agentmemory.redis.recovery.journal.JournalStats;
+import io.github.agentmemory.redis.recovery.journal.RecoveryJournal;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 
 import org.springframework.boot.actuate.health.AbstractHealthIndicator;
@@ -60,6 +62,9 @@ public class AgentMemoryRedisHealthIndicator extends AbstractHealthIndicator {
 
 	private final boolean downWhenOpen;
 
+	@Nullable
+	private final RecoveryJournal journal;
+
 	/**
 	 * Create an indicator.
 	 * @param template the template to report on
@@ -70,6 +75,20 @@ public class AgentMemoryRedisHealthIndicator extends AbstractHealthIndicator {
 	 */
 	public AgentMemoryRedisHealthIndicator(AsyncResilientRedisTemplate template, CircuitBreaker circuitBreaker,
 			@Nullable LatencyMonitor latencyMonitor, boolean downWhenOpen) {
+		this(template, circuitBreaker, latencyMonitor, downWhenOpen, null);
+	}
+
+	/**
+	 * Create an indicator that also reports the recovery journal.
+	 * @param template the template to report on
+	 * @param circuitBreaker the breaker the template's commands go through
+	 * @param latencyMonitor the background latency probe, if any
+	 * @param downWhenOpen whether an open circuit, and a Redis the probe cannot reach,
+	 * report {@code DOWN}
+	 * @param journal the recovery journal, if any
+	 */
+	public AgentMemoryRedisHealthIndicator(AsyncResilientRedisTemplate template, CircuitBreaker circuitBreaker,
+			@Nullable LatencyMonitor latencyMonitor, boolean downWhenOpen, @Nullable RecoveryJournal journal) {
 		super("Agent memory Redis health check failed");
 		Assert.notNull(template, "'template' must not be null");
 		Assert.notNull(circuitBreaker, "'circuitBreaker' must not be null");
@@ -77,6 +96,7 @@ public class AgentMemoryRedisHealthIndicator extends AbstractHealthIndicator {
 		this.circuitBreaker = circuitBreaker;
 		this.latencyMonitor = latencyMonitor;
 		this.downWhenOpen = downWhenOpen;
+		this.journal = journal;
 	}
 
 	@Override
@@ -110,6 +130,9 @@ public class AgentMemoryRedisHealthIndicator extends AbstractHealthIndicator {
 			}
 		});
 		builder.withDetail("dropped", dropped);
+		if (this.journal != null) {
+			builder.withDetail("journal", journalDetails(this.journal.stats()));
+		}
 		if (probe != null) {
 			Map<String, Object> latency = new LinkedHashMap<>();
 			if (probe.latency() != null) {
@@ -123,6 +146,19 @@ public class AgentMemoryRedisHealthIndicator extends AbstractHealthIndicator {
 			}
 			builder.withDetail("latency", latency);
 		}
+	}
+
+	private static Map<String, Object> journalDetails(JournalStats stats) {
+		Map<String, Object> journal = new LinkedHashMap<>();
+		journal.put("entries", stats.entries());
+		journal.put("bytes", stats.bytes());
+		journal.put("oldestEntryAgeMillis", stats.oldestEntryAge(Instant.now()).toMillis());
+		journal.put("commitLatencyMillis", stats.averageCommitLatency().toNanos() / 1_000_000.0);
+		journal.put("recovered", stats.recovered());
+		journal.put("corrupt", stats.corruptRecords() + stats.tornTailFrames());
+		journal.put("full", stats.fullRejections());
+		journal.put("writeFailures", stats.writeFailures());
+		return journal;
 	}
 
 	private Status status(CircuitBreaker.State state, @Nullable LatencyMonitor.Measurement probe) {

@@ -1,11 +1,15 @@
 package io.github.agentmemory.redis.actuate;
 
+import java.time.Instant;
+
 import io.github.agentmemory.redis.command.DropReason;
 import io.github.agentmemory.redis.command.Priority;
 import io.github.agentmemory.redis.recovery.RecoveryListener;
 import io.github.agentmemory.redis.recovery.RecoveryCounters;
 import io.github.agentmemory.redis.recovery.RecoveryQueue;
+import io.github.agentmemory.redis.recovery.journal.RecoveryJournal;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -38,6 +42,9 @@ public class AgentMemoryRedisMetrics implements MeterBinder, RecoveryListener {
 	private final RecoveryCounters counters;
 
 	@Nullable
+	private final RecoveryJournal journal;
+
+	@Nullable
 	private volatile MeterRegistry registry;
 
 	/**
@@ -46,10 +53,22 @@ public class AgentMemoryRedisMetrics implements MeterBinder, RecoveryListener {
 	 * @param counters what happens to failed writes
 	 */
 	public AgentMemoryRedisMetrics(RecoveryQueue queue, RecoveryCounters counters) {
+		this(queue, counters, null);
+	}
+
+	/**
+	 * Create the meters' binder, with the recovery journal's meters.
+	 * @param queue the recovery queue
+	 * @param counters what happens to failed writes
+	 * @param journal the recovery journal, if any
+	 */
+	public AgentMemoryRedisMetrics(RecoveryQueue queue, RecoveryCounters counters,
+			@Nullable RecoveryJournal journal) {
 		Assert.notNull(queue, "'queue' must not be null");
 		Assert.notNull(counters, "'counters' must not be null");
 		this.queue = queue;
 		this.counters = counters;
+		this.journal = journal;
 	}
 
 	@Override
@@ -61,6 +80,9 @@ public class AgentMemoryRedisMetrics implements MeterBinder, RecoveryListener {
 				.register(registry);
 			counter(registry, "recovery.enqueued", priority).increment(0);
 			counter(registry, "recovery.replayed", priority).increment(0);
+		}
+		if (this.journal != null) {
+			bindJournal(registry, this.journal);
 		}
 		boolean first = this.registry == null;
 		this.registry = registry;
@@ -108,6 +130,33 @@ public class AgentMemoryRedisMetrics implements MeterBinder, RecoveryListener {
 				.register(registry)
 				.increment();
 		}
+	}
+
+	private static void bindJournal(MeterRegistry registry, RecoveryJournal journal) {
+		String prefix = PREFIX + "recovery.journal.";
+		Gauge.builder(prefix + "entries", journal, (j) -> j.stats().entries())
+			.description("Writes kept in the recovery journal")
+			.register(registry);
+		Gauge.builder(prefix + "bytes", journal, (j) -> j.stats().bytes())
+			.baseUnit("bytes")
+			.description("Bytes of the writes kept in the recovery journal")
+			.register(registry);
+		Gauge.builder(prefix + "oldest.age", journal, (j) -> j.stats().oldestEntryAge(Instant.now()).toMillis() / 1000.0)
+			.baseUnit("seconds")
+			.description("Age of the oldest write in the recovery journal")
+			.register(registry);
+		Gauge.builder(prefix + "commit.latency", journal,
+				(j) -> j.stats().averageCommitLatency().toNanos() / 1_000_000_000.0)
+			.baseUnit("seconds")
+			.description("Moving average of the journal's commit latency")
+			.register(registry);
+		FunctionCounter.builder(prefix + "recovered", journal, (j) -> j.stats().recovered())
+			.description("Writes taken back from the journal at startup")
+			.register(registry);
+		FunctionCounter.builder(prefix + "corrupt", journal,
+				(j) -> j.stats().corruptRecords() + j.stats().tornTailFrames())
+			.description("Corrupt journal records and torn log frames found at startup")
+			.register(registry);
 	}
 
 	private static Counter counter(MeterRegistry registry, String name, Priority priority) {

@@ -11,6 +11,7 @@ import io.github.agentmemory.redis.recovery.RecoveryCounters;
 import io.github.agentmemory.redis.recovery.RecoveryProcessor;
 import io.github.agentmemory.redis.recovery.RecoveryQueue;
 import io.github.agentmemory.redis.recovery.WriteSequencer;
+import io.github.agentmemory.redis.recovery.journal.RecoveryJournal;
 import io.github.agentmemory.redis.resilience.RedisCircuitBreakers;
 import io.github.agentmemory.redis.resilience.RedisExceptionTranslator;
 import io.github.agentmemory.redis.resilience.RedisFaultClassifier;
@@ -53,7 +54,8 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 @ConditionalOnProperty(prefix = "agent-memory.redis", name = "enabled", matchIfMissing = true)
 @EnableConfigurationProperties(AgentMemoryRedisProperties.class)
 @Import({ LettuceFailFastConfiguration.class, LettuceClusterRefreshConfiguration.class,
-		LettuceFlushConsolidationConfiguration.class, RedisCircuitBreakerFactoryConfiguration.class })
+		LettuceFlushConsolidationConfiguration.class, RedisCircuitBreakerFactoryConfiguration.class,
+		RecoveryJournalConfiguration.class })
 public class AgentMemoryRedisAutoConfiguration {
 
 	@Bean
@@ -115,12 +117,20 @@ public class AgentMemoryRedisAutoConfiguration {
 	WriteSequencer agentMemoryRedisWriteSequencer(AgentMemoryRedisProperties properties,
 			ResilientRedisConnection agentMemoryRedisConnection, CircuitBreaker agentMemoryRedisCircuitBreaker,
 			ResilienceScheduler agentMemoryRedisScheduler, RecoveryQueue agentMemoryRedisRecoveryQueue,
-			RecoveryCounters agentMemoryRedisRecoveryCounters) {
+			RecoveryCounters agentMemoryRedisRecoveryCounters, ObjectProvider<RecoveryJournal> recoveryJournal) {
 		AgentMemoryRedisProperties.Recovery recovery = properties.getRecovery();
-		return new WriteSequencer(agentMemoryRedisConnection, agentMemoryRedisCircuitBreaker,
+		RecoveryJournal journal = recoveryJournal.getIfAvailable();
+		if (recovery.getJournal().isEnabled() && journal == null) {
+			throw new IllegalStateException("agent-memory.redis.recovery.journal.enabled is true, but SQLite's JDBC "
+					+ "driver is not on the class path: add org.xerial:sqlite-jdbc (agent-memory-redis-starter brings it)");
+		}
+		WriteSequencer sequencer = new WriteSequencer(agentMemoryRedisConnection, agentMemoryRedisCircuitBreaker,
 				agentMemoryRedisScheduler.getExecutor(), new RedisFaultClassifier(), retryPolicy(properties),
 				agentMemoryRedisRecoveryQueue, agentMemoryRedisRecoveryCounters, recovery.isEnabled(),
-				recovery.getMaxAttempts(), System::nanoTime);
+				recovery.getMaxAttempts(), System::nanoTime, journal);
+		// the writes the journal kept from the last run go first, before any new write
+		sequencer.recover();
+		return sequencer;
 	}
 
 	@Bean

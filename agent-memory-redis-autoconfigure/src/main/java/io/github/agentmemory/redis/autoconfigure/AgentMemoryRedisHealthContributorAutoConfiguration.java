@@ -1,6 +1,7 @@
 package io.github.agentmemory.redis.autoconfigure;
 
 import io.github.agentmemory.redis.AsyncResilientRedisTemplate;
+import io.github.agentmemory.redis.recovery.journal.RecoveryJournal;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.agentmemory.redis.actuate.AgentMemoryRedisHealthIndicator;
 import io.github.agentmemory.redis.actuate.LatencyMonitor;
@@ -41,10 +42,10 @@ public class AgentMemoryRedisHealthContributorAutoConfiguration {
 	@ConditionalOnMissingBean(name = "agentMemoryRedisHealthIndicator")
 	AgentMemoryRedisHealthIndicator agentMemoryRedisHealthIndicator(AsyncResilientRedisTemplate template,
 			CircuitBreaker agentMemoryRedisCircuitBreaker, ObjectProvider<LatencyMonitor> latencyMonitor,
-			AgentMemoryRedisProperties properties) {
+			AgentMemoryRedisProperties properties, ObjectProvider<RecoveryJournal> recoveryJournal) {
 		return new AgentMemoryRedisHealthIndicator(template, agentMemoryRedisCircuitBreaker,
 				latencyMonitor.getIfAvailable(),
-				properties.getHealth().isDownWhenOpen());
+				properties.getHealth().isDownWhenOpen(), recoveryJournal.getIfAvailable());
 	}
 
 }

@@ -4,8 +4,10 @@ import io.github.agentmemory.redis.AsyncResilientRedisTemplate;
 import io.github.agentmemory.redis.actuate.AgentMemoryRedisMetrics;
 import io.github.agentmemory.redis.recovery.RecoveryCounters;
 import io.github.agentmemory.redis.recovery.RecoveryQueue;
+import io.github.agentmemory.redis.recovery.journal.RecoveryJournal;
 import io.micrometer.core.instrument.MeterRegistry;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -27,8 +29,9 @@ public class AgentMemoryRedisMetricsAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	AgentMemoryRedisMetrics agentMemoryRedisMetrics(RecoveryQueue agentMemoryRedisRecoveryQueue,
-			RecoveryCounters agentMemoryRedisRecoveryCounters) {
-		return new AgentMemoryRedisMetrics(agentMemoryRedisRecoveryQueue, agentMemoryRedisRecoveryCounters);
+			RecoveryCounters agentMemoryRedisRecoveryCounters, ObjectProvider<RecoveryJournal> recoveryJournal) {
+		return new AgentMemoryRedisMetrics(agentMemoryRedisRecoveryQueue, agentMemoryRedisRecoveryCounters,
+				recoveryJournal.getIfAvailable());
 	}
 
 }

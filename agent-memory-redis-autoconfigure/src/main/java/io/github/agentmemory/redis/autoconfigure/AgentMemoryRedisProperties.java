@@ -3,9 +3,11 @@ package io.github.agentmemory.redis.autoconfigure;
 import java.time.Duration;
 
 import io.github.agentmemory.redis.command.StoreFunction;
+import io.github.agentmemory.redis.recovery.journal.JournalSync;
 
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Configuration properties of the resilient Redis template. Connection settings are
@@ -129,6 +131,15 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 				this.recovery.maxAttempts);
 		checkDuration(prefix + "recovery.max-age", this.recovery.maxAge);
 		checkDuration(prefix + "recovery.max-interval", this.recovery.maxInterval);
+		Recovery.Journal journal = this.recovery.journal;
+		if (journal.enabled) {
+			check(journal.path != null && !journal.path.isBlank(), prefix + "recovery.journal.path",
+					"set to a directory when the journal is enabled", journal.path);
+		}
+		check(journal.maxEntries >= 1, prefix + "recovery.journal.max-entries", "at least 1", journal.maxEntries);
+		check(journal.maxBytes != null && journal.maxBytes.toBytes() >= 1, prefix + "recovery.journal.max-bytes",
+				"at least 1B", journal.maxBytes);
+		check(journal.maxBatch >= 1, prefix + "recovery.journal.max-batch", "at least 1", journal.maxBatch);
 		check(this.recovery.shutdownTimeout != null && !this.recovery.shutdownTimeout.isNegative(),
 				prefix + "recovery.shutdown-timeout", "0 or more", this.recovery.shutdownTimeout);
 		checkDuration(prefix + "health.latency-interval", this.health.latencyInterval);
@@ -501,6 +512,12 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 		 */
 		private Duration maxInterval = Duration.ofSeconds(30);
 
+		private final Journal journal = new Journal();
+
+		public Journal getJournal() {
+			return this.journal;
+		}
+
 		public boolean isEnabled() {
 			return this.enabled;
 		}
@@ -563,6 +580,98 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 
 		public void setMaxInterval(Duration maxInterval) {
 			this.maxInterval = maxInterval;
+		}
+
+		/**
+		 * Recovery journal: queued writes kept on disk (SQLite), so that they survive a
+		 * restart or a crash of the application.
+		 */
+		public static class Journal {
+
+			/**
+			 * Whether queued writes are journaled; a write is then answered QUEUED only once
+			 * the journal has committed it, and the next start replays what was left.
+			 */
+			private boolean enabled;
+
+			/**
+			 * Directory of the journal (created if missing); one application instance at a
+			 * time may use it.
+			 */
+			private String path;
+
+			/**
+			 * Most writes in the journal; when full, a write that would be queued is dropped
+			 * as JOURNAL_FULL.
+			 */
+			private int maxEntries = 1_000_000;
+
+			/**
+			 * Most bytes of journaled writes; when full, a write that would be queued is
+			 * dropped as JOURNAL_FULL.
+			 */
+			private DataSize maxBytes = DataSize.ofGigabytes(1);
+
+			/**
+			 * What a committed write survives: process-crash (SQLite synchronous=NORMAL in WAL
+			 * mode: a crash or kill -9 of the application) or power-loss (synchronous=FULL:
+			 * also a crash of the machine, slower).
+			 */
+			private JournalSync sync = JournalSync.PROCESS_CRASH;
+
+			/**
+			 * Most writes committed in one transaction (group commit).
+			 */
+			private int maxBatch = 4096;
+
+			public boolean isEnabled() {
+				return this.enabled;
+			}
+
+			public void setEnabled(boolean enabled) {
+				this.enabled = enabled;
+			}
+
+			public String getPath() {
+				return this.path;
+			}
+
+			public void setPath(String path) {
+				this.path = path;
+			}
+
+			public int getMaxEntries() {
+				return this.maxEntries;
+			}
+
+			public void setMaxEntries(int maxEntries) {
+				this.maxEntries = maxEntries;
+			}
+
+			public DataSize getMaxBytes() {
+				return this.maxBytes;
+			}
+
+			public void setMaxBytes(DataSize maxBytes) {
+				this.maxBytes = maxBytes;
+			}
+
+			public JournalSync getSync() {
+				return this.sync;
+			}
+
+			public void setSync(JournalSync sync) {
+				this.sync = sync;
+			}
+
+			public int getMaxBatch() {
+				return this.maxBatch;
+			}
+
+			public void setMaxBatch(int maxBatch) {
+				this.maxBatch = maxBatch;
+			}
+
 		}
 
 	}

@@ -38,6 +38,24 @@ public enum DropReason {
 	SHUTDOWN,
 
 	/** The write would have been queued, but the recovery queue is switched off. */
-	QUEUE_DISABLED
+	QUEUE_DISABLED,
+
+	/**
+	 * The write would have been queued, but the recovery journal is full (its
+	 * {@code max-entries} or {@code max-bytes}); it was never answered {@code QUEUED}.
+	 */
+	JOURNAL_FULL,
+
+	/**
+	 * The write would have been queued, but the recovery journal could not store it (a
+	 * full disk, an I/O error); it was never answered {@code QUEUED}.
+	 */
+	JOURNAL_FAILED,
+
+	/**
+	 * The application shut down with the write still queued, and the recovery journal
+	 * keeps it: the next start replays it. Not lost; this process only stops watching it.
+	 */
+	HANDED_OVER
 
 }

@@ -103,6 +103,12 @@ final class PendingWrite {
 	/** Its key's lane, set on arrival (a lane outlives the writes in it). */
 	KeyLane lane;
 
+	/** Its entry in the recovery journal, or -1 when it has none. */
+	long journalId = -1;
+
+	/** Being written to the journal: owned by the write path until the commit answers. */
+	boolean journaling;
+
 	/** Counted as enqueued (once, whatever happens later: <b>I5</b>). */
 	boolean counted;
 

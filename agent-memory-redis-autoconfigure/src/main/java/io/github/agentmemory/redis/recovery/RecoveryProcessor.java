@@ -305,17 +305,28 @@ public class RecoveryProcessor implements SmartLifecycle {
 
 	private void giveUpRest(int before) {
 		List<PendingWrite> left = this.sequencer.close();
-		Map<Priority, Integer> counts = new EnumMap<>(Priority.class);
+		Map<Priority, Integer> dropped = new EnumMap<>(Priority.class);
+		int handedOver = 0;
 		for (PendingWrite write : left) {
-			counts.merge(write.queuePriority(), 1, Integer::sum);
+			if (write.journalId >= 0) {
+				handedOver++;
+			}
+			else {
+				dropped.merge(write.queuePriority(), 1, Integer::sum);
+			}
 		}
-		if (!left.isEmpty()) {
+		int lost = left.size() - handedOver;
+		if (lost > 0) {
 			logger.error(LogMessage.format(
 					"Shutting down with %d queued writes not applied to Redis (dropped, by priority: %s); "
 							+ "%d were replayed or given up during shutdown",
-					left.size(), counts, Math.max(0, before - left.size())));
+					lost, dropped, Math.max(0, before - left.size())));
 		}
-		else if (before > 0) {
+		if (handedOver > 0) {
+			logger.warn(LogMessage.format("Shutting down with %d queued writes not applied to Redis yet: the recovery "
+					+ "journal keeps them and the next start replays them", handedOver));
+		}
+		if (left.isEmpty() && before > 0) {
 			logger.info(LogMessage.format("Recovery queue drained on shutdown: %d queued writes handled", before));
 		}
 	}

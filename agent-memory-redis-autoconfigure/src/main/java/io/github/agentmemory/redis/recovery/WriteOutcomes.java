@@ -4,6 +4,7 @@ import java.util.concurrent.CompletableFuture;
 
 import io.github.agentmemory.redis.command.DropReason;
 import io.github.agentmemory.redis.command.WriteOutcome;
+import io.github.agentmemory.redis.recovery.journal.RecoveryJournal;
 import io.github.agentmemory.redis.resilience.AmbiguousWriteException;
 
 import org.springframework.dao.TransientDataAccessResourceException;
@@ -22,12 +23,17 @@ final class WriteOutcomes {
 
 	private final DropLog dropLog;
 
-	WriteOutcomes(RecoveryCounters counters, DropLog dropLog) {
+	@Nullable
+	private final RecoveryJournal journal;
+
+	WriteOutcomes(RecoveryCounters counters, DropLog dropLog, @Nullable RecoveryJournal journal) {
 		this.counters = counters;
 		this.dropLog = dropLog;
+		this.journal = journal;
 	}
 
 	void applied(PendingWrite write, @Nullable Object value, Effects effects) {
+		unjournal(write);
 		if (write.queued) {
 			this.counters.replayed(write.queuePriority());
 			CompletableFuture<WriteOutcome> settlement = write.settlement;
@@ -51,6 +57,9 @@ final class WriteOutcomes {
 	}
 
 	void dropped(PendingWrite write, DropReason reason, @Nullable Throwable cause, Effects effects) {
+		if (reason != DropReason.HANDED_OVER) {
+			unjournal(write);
+		}
 		if (write.reply != null) {
 			// a call without a priority: the caller hears of it as an error
 			String message = write.write.command() + " was not applied: " + reason
@@ -59,7 +68,7 @@ final class WriteOutcomes {
 			return;
 		}
 		this.counters.dropped(write.queuePriority(), reason);
-		if (reason != DropReason.SHUTDOWN) {
+		if (reason != DropReason.SHUTDOWN && reason != DropReason.HANDED_OVER) {
 			this.dropLog.dropped(write, reason, cause);
 		}
 		WriteOutcome dropped = WriteOutcome.dropped(write.write, reason, cause);
@@ -71,7 +80,26 @@ final class WriteOutcomes {
 		this.counters.retried(write.priority);
 	}
 
+	/** The reason a write given up at shutdown is given up for: a journaled one is kept. */
+	static DropReason atShutdown(PendingWrite write) {
+		return (write.journalId >= 0) ? DropReason.HANDED_OVER : DropReason.SHUTDOWN;
+	}
+
+	/** A write given up before it was answered {@code QUEUED} leaves the journal too. */
+	void forget(PendingWrite write) {
+		unjournal(write);
+	}
+
+	/** A write that reached its outcome leaves the journal (removals are batched). */
+	private void unjournal(PendingWrite write) {
+		if (write.journalId >= 0 && this.journal != null) {
+			this.journal.remove(write.journalId);
+			write.journalId = -1;
+		}
+	}
+
 	void failed(PendingWrite write, Throwable error, boolean ambiguous, Effects effects) {
+		unjournal(write);
 		Throwable reported = ambiguous ? new AmbiguousWriteException(write.write.command(), error) : error;
 		if (write.reply != null) {
 			effects.add(() -> write.reply.completeExceptionally(reported));

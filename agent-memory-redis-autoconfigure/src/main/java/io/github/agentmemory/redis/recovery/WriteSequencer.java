@@ -18,12 +18,18 @@ import io.github.agentmemory.redis.command.WriteOutcome;
 import io.github.agentmemory.redis.recovery.FailureDecision.Decision;
 import io.github.agentmemory.redis.recovery.PendingWrite.Handling;
 import io.github.agentmemory.redis.recovery.PendingWrite.State;
+import io.github.agentmemory.redis.recovery.journal.JournalEntry;
+import io.github.agentmemory.redis.recovery.journal.JournalFullException;
+import io.github.agentmemory.redis.recovery.journal.RecoveryJournal;
 import io.github.agentmemory.redis.resilience.RedisCircuitOpenException;
 import io.github.agentmemory.redis.resilience.RedisFaultClassifier;
 import io.github.agentmemory.redis.resilience.RetryPolicy;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.core.log.LogMessage;
 import org.springframework.dao.TransientDataAccessResourceException;
 import org.springframework.lang.Nullable;
 import org.springframework.util.Assert;
@@ -62,6 +68,8 @@ import org.springframework.util.Assert;
  */
 public class WriteSequencer implements DisposableBean {
 
+	private static final Log logger = LogFactory.getLog(WriteSequencer.class);
+
 	private final ConcurrentHashMap<String, KeyLane> lanes = new ConcurrentHashMap<>();
 
 	private final WriteSender sender;
@@ -86,6 +94,9 @@ public class WriteSequencer implements DisposableBean {
 
 	private final AtomicLong sequence = new AtomicLong();
 
+	@Nullable
+	private final RecoveryJournal journal;
+
 	private volatile boolean closed;
 
 	/**
@@ -105,6 +116,31 @@ public class WriteSequencer implements DisposableBean {
 	public WriteSequencer(WriteSender sender, CircuitBreaker circuitBreaker, ScheduledExecutorService scheduler,
 			RedisFaultClassifier classifier, RetryPolicy defaultRetryPolicy, RecoveryQueue queue,
 			RecoveryCounters counters, boolean queueEnabled, int maxQueuedAttempts, LongSupplier nanoTime) {
+		this(sender, circuitBreaker, scheduler, classifier, defaultRetryPolicy, queue, counters, queueEnabled,
+				maxQueuedAttempts, nanoTime, null);
+	}
+
+	/**
+	 * Create a sequencer whose queued writes are also kept in a recovery journal: a write
+	 * is answered {@code QUEUED} only once the journal has committed it, and the writes
+	 * the journal kept from the last run are replayed first (see {@link #recover()}).
+	 * @param sender sends a write once through the circuit breaker
+	 * @param circuitBreaker the breaker the sender goes through
+	 * @param scheduler runs retries
+	 * @param classifier decides the kind of each error
+	 * @param defaultRetryPolicy retries of writes without a priority and of CRITICAL ones
+	 * without their own policy
+	 * @param queue the recovery queue
+	 * @param counters what happened to failed writes
+	 * @param queueEnabled whether failed HIGH and NORMAL writes are queued
+	 * @param maxQueuedAttempts a queued write's own failed sends before it is dropped
+	 * @param nanoTime the monotonic clock
+	 * @param journal the recovery journal, or {@code null} for none
+	 */
+	public WriteSequencer(WriteSender sender, CircuitBreaker circuitBreaker, ScheduledExecutorService scheduler,
+			RedisFaultClassifier classifier, RetryPolicy defaultRetryPolicy, RecoveryQueue queue,
+			RecoveryCounters counters, boolean queueEnabled, int maxQueuedAttempts, LongSupplier nanoTime,
+			@Nullable RecoveryJournal journal) {
 		Assert.notNull(sender, "'sender' must not be null");
 		Assert.notNull(circuitBreaker, "'circuitBreaker' must not be null");
 		Assert.notNull(scheduler, "'scheduler' must not be null");
@@ -123,7 +159,8 @@ public class WriteSequencer implements DisposableBean {
 		this.queueEnabled = queueEnabled;
 		this.maxQueuedAttempts = maxQueuedAttempts;
 		this.nanoTime = nanoTime;
-		this.outcomes = new WriteOutcomes(counters, new DropLog(nanoTime, queue.capacity()));
+		this.journal = journal;
+		this.outcomes = new WriteOutcomes(counters, new DropLog(nanoTime, queue.capacity()), journal);
 		circuitBreaker.getEventPublisher().onStateTransition((event) -> {
 			if (event.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {
 				circuitOpened();
@@ -222,7 +259,7 @@ public class WriteSequencer implements DisposableBean {
 		List<PendingWrite> queued = this.queue.close();
 		Effects effects = new Effects();
 		for (PendingWrite write : queued) {
-			this.outcomes.dropped(write, DropReason.SHUTDOWN, write.lastError, effects);
+			this.outcomes.dropped(write, WriteOutcomes.atShutdown(write), write.lastError, effects);
 		}
 		for (KeyLane lane : this.lanes.values()) {
 			synchronized (lane) {
@@ -491,7 +528,9 @@ public class WriteSequencer implements DisposableBean {
 			case DROP -> {
 				lane.removeWaiting(write);
 				write.claim(State.SENDING, State.DONE);
-				this.outcomes.dropped(write, decision.reason(), error, effects);
+				DropReason reason = (decision.reason() == DropReason.SHUTDOWN) ? WriteOutcomes.atShutdown(write)
+						: decision.reason();
+				this.outcomes.dropped(write, reason, error, effects);
 			}
 			default -> {
 				lane.removeWaiting(write);
@@ -504,7 +543,8 @@ public class WriteSequencer implements DisposableBean {
 
 	/**
 	 * Put a write the caller owns into the recovery queue (and its lane), answering
-	 * {@code QUEUED} the first time; a refused write is given up.
+	 * {@code QUEUED} the first time; with a journal, an idempotent write is journaled
+	 * first and answered once the journal committed it. A refused write is given up.
 	 */
 	private void enqueue(KeyLane lane, PendingWrite write, @Nullable Throwable cause, Effects effects) {
 		if (!this.queueEnabled) {
@@ -513,15 +553,58 @@ public class WriteSequencer implements DisposableBean {
 			this.outcomes.dropped(write, DropReason.QUEUE_DISABLED, cause, effects);
 			return;
 		}
-		boolean answer = !write.queued;
+		lane.removeWaiting(write);
+		lane.addWaiting(write);
 		write.notBeforeNanos = 0;
+		if (!write.queued && this.journal != null && write.toSend.idempotent()) {
+			// the write stays its lane's (nothing overtakes it) until the journal answers
+			write.journaling = true;
+			JournalEntry entry = new JournalEntry(write.sequence, write.queuePriority(), write.toSend,
+					System.currentTimeMillis());
+			RecoveryJournal journal = this.journal;
+			effects.add(() -> journal.append(entry).whenComplete((done, error) -> journaled(lane, write, cause, error)));
+			return;
+		}
+		admit(lane, write, cause, effects);
+	}
+
+	private void journaled(KeyLane lane, PendingWrite write, @Nullable Throwable cause, @Nullable Throwable error) {
+		Effects effects = new Effects();
+		synchronized (lane) {
+			write.journaling = false;
+			if (error == null) {
+				write.journalId = write.sequence;
+			}
+			if (write.isDone()) {
+				// given up meanwhile (shutdown): it was never answered QUEUED
+				this.outcomes.forget(write);
+			}
+			else if (error != null) {
+				lane.removeWaiting(write);
+				write.claim(State.SENDING, State.DONE);
+				this.outcomes.dropped(write, (unwrap(error) instanceof JournalFullException) ? DropReason.JOURNAL_FULL
+						: DropReason.JOURNAL_FAILED, unwrap(error), effects);
+			}
+			else if (this.closed) {
+				lane.removeWaiting(write);
+				write.claim(State.SENDING, State.DONE);
+				this.outcomes.dropped(write, DropReason.SHUTDOWN, cause, effects);
+			}
+			else {
+				admit(lane, write, cause, effects);
+			}
+			retireIfIdle(lane);
+		}
+		effects.run();
+	}
+
+	private void admit(KeyLane lane, PendingWrite write, @Nullable Throwable cause, Effects effects) {
+		boolean answer = !write.queued;
 		if (answer) {
 			// the settlement exists before the queue can see (and give up) the write
 			write.queued = true;
 			write.settlement = new CompletableFuture<>();
 		}
-		lane.removeWaiting(write);
-		lane.addWaiting(write);
 		List<PendingWrite> evicted = new ArrayList<>(1);
 		boolean admitted = this.queue.offer(write, evicted);
 		if (!admitted) {
@@ -532,15 +615,58 @@ public class WriteSequencer implements DisposableBean {
 				write.queued = false;
 				write.settlement = null;
 			}
-			this.outcomes.dropped(write, this.closed ? DropReason.SHUTDOWN : DropReason.CAPACITY, cause, effects);
+			this.outcomes.dropped(write, this.closed ? WriteOutcomes.atShutdown(write) : DropReason.CAPACITY, cause,
+					effects);
 		}
-		else if (answer) {
+		else if (answer && write.outcome != null) {
 			this.outcomes.queued(write, cause, effects);
 		}
 		for (PendingWrite victim : evicted) {
 			this.outcomes.dropped(victim, DropReason.CAPACITY, victim.lastError, effects);
 			effects.add(() -> purge(victim));
 		}
+	}
+
+	/**
+	 * Take back the writes the journal kept from the last run, in their order, as queued
+	 * writes (waiting for the recovery processor), ahead of every new write: a new write to
+	 * one of their keys waits behind them. To be called once, before the first write.
+	 * @return how many writes were taken back
+	 */
+	public int recover() {
+		if (this.journal == null) {
+			return 0;
+		}
+		List<JournalEntry> entries = this.journal.recover();
+		long newest = 0;
+		for (JournalEntry entry : entries) {
+			newest = Math.max(newest, entry.sequence());
+		}
+		// new writes are journaled under their sequence: above every kept one
+		this.sequence.accumulateAndGet(newest, Math::max);
+		long now = this.nanoTime.getAsLong();
+		long wallNow = System.currentTimeMillis();
+		Effects effects = new Effects();
+		for (JournalEntry entry : entries) {
+			long ageNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(0, wallNow - entry.createdEpochMillis()));
+			PendingWrite write = new PendingWrite(entry.write(), Handling.of(entry.priority()), entry.priority(),
+					now - ageNanos, null, null, null);
+			KeyLane lane = this.lanes.computeIfAbsent(write.key(), KeyLane::new);
+			synchronized (lane) {
+				write.sequence = this.sequence.incrementAndGet();
+				write.lane = lane;
+				write.journalId = entry.sequence();
+				lane.addWaiting(write);
+				admit(lane, write, null, effects);
+				retireIfIdle(lane);
+			}
+		}
+		effects.run();
+		if (!entries.isEmpty()) {
+			logger.info(LogMessage.format("Took back %d queued writes that the recovery journal kept from the last run; "
+					+ "they are replayed before newer writes to their keys", entries.size()));
+		}
+		return entries.size();
 	}
 
 	/**
@@ -572,7 +698,7 @@ public class WriteSequencer implements DisposableBean {
 					write.write.command() + " was not applied: the Redis template is shut down"), false, effects);
 		}
 		else {
-			this.outcomes.dropped(write, DropReason.SHUTDOWN, write.lastError, effects);
+			this.outcomes.dropped(write, WriteOutcomes.atShutdown(write), write.lastError, effects);
 		}
 	}
 
