@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -15,13 +14,9 @@ import io.github.agentmemory.redis.command.DropReason;
 import io.github.agentmemory.redis.command.Priority;
 import io.github.agentmemory.redis.command.RedisWrite;
 import io.github.agentmemory.redis.command.WriteOutcome;
-import io.github.agentmemory.redis.recovery.FailureDecision.Decision;
 import io.github.agentmemory.redis.recovery.PendingWrite.Handling;
 import io.github.agentmemory.redis.recovery.PendingWrite.State;
-import io.github.agentmemory.redis.recovery.journal.JournalEntry;
-import io.github.agentmemory.redis.recovery.journal.JournalFullException;
 import io.github.agentmemory.redis.recovery.journal.RecoveryJournal;
-import io.github.agentmemory.redis.resilience.RedisCircuitOpenException;
 import io.github.agentmemory.redis.resilience.RedisFaultClassifier;
 import io.github.agentmemory.redis.resilience.RetryPolicy;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -70,7 +65,7 @@ public class WriteSequencer implements DisposableBean {
 
 	private static final Log logger = LogFactory.getLog(WriteSequencer.class);
 
-	private final ConcurrentHashMap<String, KeyLane> lanes = new ConcurrentHashMap<>();
+	private final KeyLanes lanes = new KeyLanes();
 
 	private final WriteSender sender;
 
@@ -78,40 +73,27 @@ public class WriteSequencer implements DisposableBean {
 
 	private final ScheduledExecutorService scheduler;
 
-	private final RedisFaultClassifier classifier;
-
 	private final RetryPolicy defaultRetryPolicy;
 
 	private final RecoveryQueue queue;
-
-	private final boolean queueEnabled;
-
-	private final int maxQueuedAttempts;
 
 	private final LongSupplier nanoTime;
 
 	private final WriteOutcomes outcomes;
 
-	private final AtomicLong sequence = new AtomicLong();
+	private final QueueAdmission admission;
 
-	@Nullable
-	private final RecoveryJournal journal;
+	private final FailedWrites failures;
+
+	private final WaitingWrites waiting;
+
+	private final AtomicLong sequence = new AtomicLong();
 
 	private volatile boolean closed;
 
 	/**
-	 * Create a sequencer.
-	 * @param sender sends a write once through the circuit breaker
-	 * @param circuitBreaker the breaker the sender goes through
-	 * @param scheduler runs retries
-	 * @param classifier decides the kind of each error
-	 * @param defaultRetryPolicy retries of writes without a priority and of CRITICAL ones
-	 * without their own policy
-	 * @param queue the recovery queue
-	 * @param counters what happened to failed writes
-	 * @param queueEnabled whether failed HIGH and NORMAL writes are queued
-	 * @param maxQueuedAttempts a queued write's own failed sends before it is dropped
-	 * @param nanoTime the monotonic clock
+	 * Create a sequencer without a recovery journal; the parameters are those of
+	 * {@link #WriteSequencer(WriteSender, CircuitBreaker, ScheduledExecutorService, RedisFaultClassifier, RetryPolicy, RecoveryQueue, RecoveryCounters, boolean, int, LongSupplier, RecoveryJournal)}.
 	 */
 	public WriteSequencer(WriteSender sender, CircuitBreaker circuitBreaker, ScheduledExecutorService scheduler,
 			RedisFaultClassifier classifier, RetryPolicy defaultRetryPolicy, RecoveryQueue queue,
@@ -153,17 +135,20 @@ public class WriteSequencer implements DisposableBean {
 		this.sender = sender;
 		this.circuitBreaker = circuitBreaker;
 		this.scheduler = scheduler;
-		this.classifier = classifier;
 		this.defaultRetryPolicy = defaultRetryPolicy;
 		this.queue = queue;
-		this.queueEnabled = queueEnabled;
-		this.maxQueuedAttempts = maxQueuedAttempts;
 		this.nanoTime = nanoTime;
-		this.journal = journal;
 		this.outcomes = new WriteOutcomes(counters, new DropLog(nanoTime, queue.capacity()), journal);
+		this.admission = new QueueAdmission(this.lanes, queue, journal, this.outcomes, queueEnabled,
+				() -> this.closed);
+		this.failures = new FailedWrites(classifier, queue, this.admission, this.outcomes,
+				(lane, delay) -> schedule(() -> replay(lane.key, false, true), delay), () -> this.closed, queueEnabled,
+				maxQueuedAttempts, nanoTime);
+		this.waiting = new WaitingWrites(this.lanes, circuitBreaker, this.admission, this.outcomes, this::schedule,
+				(key) -> replay(key, false));
 		circuitBreaker.getEventPublisher().onStateTransition((event) -> {
 			if (event.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {
-				circuitOpened();
+				this.waiting.circuitOpened();
 			}
 		});
 	}
@@ -226,7 +211,7 @@ public class WriteSequencer implements DisposableBean {
 			if (next != null) {
 				next.probe = probe;
 			}
-			retireIfIdle(lane);
+			this.lanes.retireIfIdle(lane);
 		}
 		return (next != null) ? send(next) : null;
 	}
@@ -242,7 +227,7 @@ public class WriteSequencer implements DisposableBean {
 		Effects effects = new Effects();
 		for (PendingWrite write : expired) {
 			this.outcomes.dropped(write, DropReason.EXPIRED, write.lastError, effects);
-			effects.add(() -> purge(write));
+			effects.add(() -> this.lanes.purge(write.lane));
 		}
 		effects.run();
 		return expired.size();
@@ -261,7 +246,7 @@ public class WriteSequencer implements DisposableBean {
 		for (PendingWrite write : queued) {
 			this.outcomes.dropped(write, WriteOutcomes.atShutdown(write), write.lastError, effects);
 		}
-		for (KeyLane lane : this.lanes.values()) {
+		for (KeyLane lane : this.lanes.all()) {
 			synchronized (lane) {
 				lane.forEachWaiting((write) -> {
 					if (write.claim(State.WAITING, State.DONE) || write.claim(State.SENDING, State.DONE)) {
@@ -269,7 +254,7 @@ public class WriteSequencer implements DisposableBean {
 					}
 				});
 				lane.purge();
-				retireIfIdle(lane);
+				this.lanes.retireIfIdle(lane);
 			}
 		}
 		effects.run();
@@ -285,13 +270,23 @@ public class WriteSequencer implements DisposableBean {
 		close();
 	}
 
+	/**
+	 * Take back the writes the journal kept from the last run, in their order, as queued
+	 * writes (waiting for the recovery processor), ahead of every new write: a new write to
+	 * one of their keys waits behind them. To be called once, before the first write.
+	 * @return how many writes were taken back
+	 */
+	public int recover() {
+		return this.admission.recover(this.sequence, this.nanoTime);
+	}
+
 	// ---- arrival ----------------------------------------------------------------------------
 
 	private void submit(PendingWrite write) {
 		Effects effects = new Effects();
 		boolean sendNow = false;
 		while (true) {
-			KeyLane lane = this.lanes.computeIfAbsent(write.key(), KeyLane::new);
+			KeyLane lane = this.lanes.getOrCreate(write.key());
 			synchronized (lane) {
 				if (lane.retired) {
 					continue;
@@ -308,99 +303,15 @@ public class WriteSequencer implements DisposableBean {
 					sendNow = true;
 				}
 				else {
-					arriveBehind(lane, write, effects);
+					this.waiting.arriveBehind(lane, write, effects);
 				}
-				retireIfIdle(lane);
+				this.lanes.retireIfIdle(lane);
 			}
 			break;
 		}
 		effects.run();
 		if (sendNow) {
 			send(write);
-		}
-	}
-
-	/** A write arrives while earlier writes to its key wait: it waits too, by its handling. */
-	private void arriveBehind(KeyLane lane, PendingWrite write, Effects effects) {
-		boolean circuitClosed = this.circuitBreaker.getState() == CircuitBreaker.State.CLOSED;
-		switch (write.handling) {
-			case DROP -> {
-				write.claim(State.SENDING, State.DONE);
-				this.outcomes.dropped(write, DropReason.LOW_PRIORITY, null, effects);
-			}
-			case QUEUE -> enqueue(lane, write, null, effects);
-			case CALL, RETRY -> {
-				if (!circuitClosed) {
-					notWaiting(lane, write, effects);
-					return;
-				}
-				lane.addWaiting(write);
-				write.claim(State.SENDING, State.WAITING);
-				long budget = write.retryPolicy.totalBackoff().toNanos();
-				schedule(() -> waitedLongEnough(lane, write), Math.max(budget, TimeUnit.SECONDS.toNanos(1)));
-				// Redis takes writes: try the key's waiting writes now rather than at the next round
-				effects.add(() -> replay(lane.key, false));
-			}
-		}
-	}
-
-	/**
-	 * A write without a priority, or a CRITICAL one, that cannot wait behind its key's
-	 * earlier writes: the first fails (as its retries would), the second is queued.
-	 */
-	private void notWaiting(KeyLane lane, PendingWrite write, Effects effects) {
-		if (write.handling == Handling.RETRY) {
-			enqueue(lane, write, null, effects);
-			return;
-		}
-		write.claim(State.SENDING, State.DONE);
-		RedisCircuitOpenException rejected = new RedisCircuitOpenException(
-				write.write.command() + " (its key has writes waiting for replay)", this.circuitBreaker.getName(),
-				this.circuitBreaker.getState());
-		this.outcomes.failed(write, rejected, false, effects);
-	}
-
-	private void waitedLongEnough(KeyLane lane, PendingWrite write) {
-		Effects effects = new Effects();
-		synchronized (lane) {
-			if (write.queued || !write.claim(State.WAITING, State.SENDING)) {
-				return;
-			}
-			lane.removeWaiting(write);
-			if (write.handling == Handling.RETRY) {
-				enqueue(lane, write, null, effects);
-			}
-			else {
-				write.claim(State.SENDING, State.DONE);
-				this.outcomes.failed(write, new TransientDataAccessResourceException(write.write.command()
-						+ " was not applied: it waited longer than its retries would have taken behind earlier "
-						+ "writes to its key that Redis has not taken yet"), false, effects);
-			}
-			retireIfIdle(lane);
-		}
-		effects.run();
-	}
-
-	/** The breaker opened: writes waiting for a retry stop waiting (I1: no wasted wait). */
-	private void circuitOpened() {
-		for (KeyLane lane : this.lanes.values()) {
-			Effects effects = new Effects();
-			synchronized (lane) {
-				List<PendingWrite> retrying = new ArrayList<>();
-				lane.forEachWaiting((write) -> {
-					if (!write.queued && write.state() == State.WAITING) {
-						retrying.add(write);
-					}
-				});
-				for (PendingWrite write : retrying) {
-					if (write.claim(State.WAITING, State.SENDING)) {
-						lane.removeWaiting(write);
-						notWaiting(lane, write, effects);
-					}
-				}
-				retireIfIdle(lane);
-			}
-			effects.run();
 		}
 	}
 
@@ -428,15 +339,15 @@ public class WriteSequencer implements DisposableBean {
 			lane.removeInFlight(write);
 			if (error == null) {
 				write.claim(State.SENDING, State.DONE);
-				fold(lane, write);
+				FailedWrites.fold(lane, write);
 				this.outcomes.applied(write, value, effects);
 			}
 			else {
-				failed(lane, write, error);
+				this.failures.failed(lane, write, error);
 			}
-			decideSettled(lane, effects);
+			this.failures.decideSettled(lane, effects);
 			next = (error == null) ? nextToSend(lane, true) : null;
-			retireIfIdle(lane);
+			this.lanes.retireIfIdle(lane);
 		}
 		effects.run();
 		if (next != null) {
@@ -445,229 +356,13 @@ public class WriteSequencer implements DisposableBean {
 		return error == null;
 	}
 
-	/** Fold an applied write into the earlier failed writes of its key that wait to be decided. */
-	private static void fold(KeyLane lane, PendingWrite applied) {
-		lane.forEachWaiting((earlier) -> {
-			if (earlier.undecided && earlier.sequence < applied.sequence && !earlier.superseded
-					&& !earlier.conflicted) {
-				WriteConflicts.Residual residual = WriteConflicts.residual(earlier.toSend, applied.toSend);
-				switch (residual.kind()) {
-					case SUPERSEDED -> earlier.superseded = true;
-					case CONFLICT -> earlier.conflicted = true;
-					case TRIMMED -> earlier.toSend = residual.write();
-					default -> {
-					}
-				}
-			}
-		});
-	}
 
-	private void failed(KeyLane lane, PendingWrite write, Throwable error) {
-		boolean rejected = RedisFaultClassifier.isRejection(error);
-		if (!rejected && !write.probe) {
-			write.attempts++;
-		}
-		write.probe = false;
-		write.lastError = error;
-		write.lastFault = this.classifier.classify(error);
-		write.lastRejected = rejected;
-		write.lastNeverSent = rejected || RedisFaultClassifier.isNeverSent(error);
-		write.undecided = true;
-		lane.addWaiting(write);
-	}
 
-	/** Decide on every failed write of the lane that no later write in flight can change. */
-	private void decideSettled(KeyLane lane, Effects effects) {
-		List<PendingWrite> settled = new ArrayList<>(1);
-		lane.forEachWaiting((write) -> {
-			if (write.undecided && !lane.hasInFlightAfter(write.sequence)) {
-				settled.add(write);
-			}
-		});
-		for (PendingWrite write : settled) {
-			write.undecided = false;
-			decide(lane, write, effects);
-		}
-	}
 
-	private void decide(KeyLane lane, PendingWrite write, Effects effects) {
-		Throwable error = write.lastError;
-		if (write.superseded || write.conflicted) {
-			lane.removeWaiting(write);
-			write.claim(State.SENDING, State.DONE);
-			if (write.superseded) {
-				this.outcomes.dropped(write, DropReason.SUPERSEDED, error, effects);
-			}
-			else {
-				this.outcomes.failed(write, new TransientDataAccessResourceException(write.write.command()
-						+ " was not applied: it failed, and a later write to its key that it cannot be applied after "
-						+ "was applied meanwhile", error), false, effects);
-			}
-			return;
-		}
-		Decision decision = FailureDecision.decide(write, write.lastFault, write.lastRejected, write.lastNeverSent,
-				this.closed, this.queueEnabled, this.maxQueuedAttempts);
-		if (decision.reason() == DropReason.ATTEMPTS_EXHAUSTED && this.queue.hasLessImportantThan(write.priority)) {
-			// I4: less important writes are given up first
-			decision = Decision.QUEUE;
-		}
-		switch (decision.action()) {
-			case RETRY -> {
-				long delay = write.retryPolicy.backoff(write.attempts).toNanos();
-				write.notBeforeNanos = this.nanoTime.getAsLong() + delay;
-				this.outcomes.retried(write);
-				write.claim(State.SENDING, State.WAITING);
-				schedule(() -> replay(lane.key, false, true), delay);
-			}
-			case QUEUE -> {
-				if (write.queued && !write.lastRejected) {
-					this.outcomes.retried(write);
-				}
-				enqueue(lane, write, error, effects);
-			}
-			case DROP -> {
-				lane.removeWaiting(write);
-				write.claim(State.SENDING, State.DONE);
-				DropReason reason = (decision.reason() == DropReason.SHUTDOWN) ? WriteOutcomes.atShutdown(write)
-						: decision.reason();
-				this.outcomes.dropped(write, reason, error, effects);
-			}
-			default -> {
-				lane.removeWaiting(write);
-				write.claim(State.SENDING, State.DONE);
-				this.outcomes.failed(write, error, decision.action() == FailureDecision.Action.FAIL_AMBIGUOUS,
-						effects);
-			}
-		}
-	}
 
-	/**
-	 * Put a write the caller owns into the recovery queue (and its lane), answering
-	 * {@code QUEUED} the first time; with a journal, an idempotent write is journaled
-	 * first and answered once the journal committed it. A refused write is given up.
-	 */
-	private void enqueue(KeyLane lane, PendingWrite write, @Nullable Throwable cause, Effects effects) {
-		if (!this.queueEnabled) {
-			lane.removeWaiting(write);
-			write.claim(State.SENDING, State.DONE);
-			this.outcomes.dropped(write, DropReason.QUEUE_DISABLED, cause, effects);
-			return;
-		}
-		lane.removeWaiting(write);
-		lane.addWaiting(write);
-		write.notBeforeNanos = 0;
-		if (!write.queued && this.journal != null && write.toSend.idempotent()) {
-			// the write stays its lane's (nothing overtakes it) until the journal answers
-			write.journaling = true;
-			JournalEntry entry = new JournalEntry(write.sequence, write.queuePriority(), write.toSend,
-					System.currentTimeMillis());
-			RecoveryJournal journal = this.journal;
-			effects.add(() -> journal.append(entry).whenComplete((done, error) -> journaled(lane, write, cause, error)));
-			return;
-		}
-		admit(lane, write, cause, effects);
-	}
 
-	private void journaled(KeyLane lane, PendingWrite write, @Nullable Throwable cause, @Nullable Throwable error) {
-		Effects effects = new Effects();
-		synchronized (lane) {
-			write.journaling = false;
-			if (error == null) {
-				write.journalId = write.sequence;
-			}
-			if (write.isDone()) {
-				// given up meanwhile (shutdown): it was never answered QUEUED
-				this.outcomes.forget(write);
-			}
-			else if (error != null) {
-				lane.removeWaiting(write);
-				write.claim(State.SENDING, State.DONE);
-				this.outcomes.dropped(write, (unwrap(error) instanceof JournalFullException) ? DropReason.JOURNAL_FULL
-						: DropReason.JOURNAL_FAILED, unwrap(error), effects);
-			}
-			else if (this.closed) {
-				lane.removeWaiting(write);
-				write.claim(State.SENDING, State.DONE);
-				this.outcomes.dropped(write, DropReason.SHUTDOWN, cause, effects);
-			}
-			else {
-				admit(lane, write, cause, effects);
-			}
-			retireIfIdle(lane);
-		}
-		effects.run();
-	}
 
-	private void admit(KeyLane lane, PendingWrite write, @Nullable Throwable cause, Effects effects) {
-		boolean answer = !write.queued;
-		if (answer) {
-			// the settlement exists before the queue can see (and give up) the write
-			write.queued = true;
-			write.settlement = new CompletableFuture<>();
-		}
-		List<PendingWrite> evicted = new ArrayList<>(1);
-		boolean admitted = this.queue.offer(write, evicted);
-		if (!admitted) {
-			lane.removeWaiting(write);
-			write.claim(State.SENDING, State.DONE);
-			if (answer) {
-				// never in the queue: the caller's first answer is the drop
-				write.queued = false;
-				write.settlement = null;
-			}
-			this.outcomes.dropped(write, this.closed ? WriteOutcomes.atShutdown(write) : DropReason.CAPACITY, cause,
-					effects);
-		}
-		else if (answer && write.outcome != null) {
-			this.outcomes.queued(write, cause, effects);
-		}
-		for (PendingWrite victim : evicted) {
-			this.outcomes.dropped(victim, DropReason.CAPACITY, victim.lastError, effects);
-			effects.add(() -> purge(victim));
-		}
-	}
 
-	/**
-	 * Take back the writes the journal kept from the last run, in their order, as queued
-	 * writes (waiting for the recovery processor), ahead of every new write: a new write to
-	 * one of their keys waits behind them. To be called once, before the first write.
-	 * @return how many writes were taken back
-	 */
-	public int recover() {
-		if (this.journal == null) {
-			return 0;
-		}
-		List<JournalEntry> entries = this.journal.recover();
-		long newest = 0;
-		for (JournalEntry entry : entries) {
-			newest = Math.max(newest, entry.sequence());
-		}
-		// new writes are journaled under their sequence: above every kept one
-		this.sequence.accumulateAndGet(newest, Math::max);
-		long now = this.nanoTime.getAsLong();
-		long wallNow = System.currentTimeMillis();
-		Effects effects = new Effects();
-		for (JournalEntry entry : entries) {
-			long ageNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(0, wallNow - entry.createdEpochMillis()));
-			PendingWrite write = new PendingWrite(entry.write(), Handling.of(entry.priority()), entry.priority(),
-					now - ageNanos, null, null, null);
-			KeyLane lane = this.lanes.computeIfAbsent(write.key(), KeyLane::new);
-			synchronized (lane) {
-				write.sequence = this.sequence.incrementAndGet();
-				write.lane = lane;
-				write.journalId = entry.sequence();
-				lane.addWaiting(write);
-				admit(lane, write, null, effects);
-				retireIfIdle(lane);
-			}
-		}
-		effects.run();
-		if (!entries.isEmpty()) {
-			logger.info(LogMessage.format("Took back %d queued writes that the recovery journal kept from the last run; "
-					+ "they are replayed before newer writes to their keys", entries.size()));
-		}
-		return entries.size();
-	}
 
 	/**
 	 * The lane's oldest waiting write, claimed and moved in flight, if it may be sent now:
@@ -702,20 +397,7 @@ public class WriteSequencer implements DisposableBean {
 		}
 	}
 
-	private void purge(PendingWrite write) {
-		KeyLane lane = write.lane;
-		synchronized (lane) {
-			lane.purge();
-			retireIfIdle(lane);
-		}
-	}
 
-	private void retireIfIdle(KeyLane lane) {
-		if (lane.isIdle() && !lane.retired) {
-			lane.retired = true;
-			this.lanes.remove(lane.key, lane);
-		}
-	}
 
 	private void schedule(Runnable task, long delayNanos) {
 		try {

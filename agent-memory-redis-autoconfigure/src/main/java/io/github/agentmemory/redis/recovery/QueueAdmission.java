@@ -1,0 +1,200 @@
+package io.github.agentmemory.redis.recovery;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
+
+import io.github.agentmemory.redis.command.DropReason;
+import io.github.agentmemory.redis.recovery.PendingWrite.Handling;
+import io.github.agentmemory.redis.recovery.PendingWrite.State;
+import io.github.agentmemory.redis.recovery.journal.JournalEntry;
+import io.github.agentmemory.redis.recovery.journal.JournalFullException;
+import io.github.agentmemory.redis.recovery.journal.RecoveryJournal;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import org.springframework.core.log.LogMessage;
+import org.springframework.lang.Nullable;
+
+/**
+ * Takes a write into the recovery queue: journals it first when there is a
+ * {@link RecoveryJournal} (the write is answered {@code QUEUED} only once the journal
+ * committed it, and meanwhile stays its lane's, so nothing overtakes it), then links it
+ * into the {@link RecoveryQueue}, answering {@code QUEUED} the first time; a refused write
+ * is given up. At startup it takes back what the journal kept from the last run.
+ *
+ * <p>
+ * Called with the write's lane monitor held, except {@link #recover}; the journal's
+ * answer comes back on the journal's thread and takes the lane's monitor again.
+ *
+ * @author agent-memory-redis
+ */
+final class QueueAdmission {
+
+	private static final Log logger = LogFactory.getLog(QueueAdmission.class);
+
+	private final KeyLanes lanes;
+
+	private final RecoveryQueue queue;
+
+	@Nullable
+	private final RecoveryJournal journal;
+
+	private final WriteOutcomes outcomes;
+
+	private final boolean queueEnabled;
+
+	private final BooleanSupplier closed;
+
+	QueueAdmission(KeyLanes lanes, RecoveryQueue queue, @Nullable RecoveryJournal journal, WriteOutcomes outcomes,
+			boolean queueEnabled, BooleanSupplier closed) {
+		this.lanes = lanes;
+		this.queue = queue;
+		this.journal = journal;
+		this.outcomes = outcomes;
+		this.queueEnabled = queueEnabled;
+		this.closed = closed;
+	}
+
+	/**
+	 * Put a write the caller owns into the recovery queue (and its lane), answering
+	 * {@code QUEUED} the first time; with a journal, an idempotent write is journaled
+	 * first and answered once the journal committed it. A refused write is given up.
+	 */
+	void enqueue(KeyLane lane, PendingWrite write, @Nullable Throwable cause, Effects effects) {
+		if (!this.queueEnabled) {
+			lane.removeWaiting(write);
+			write.claim(State.SENDING, State.DONE);
+			this.outcomes.dropped(write, DropReason.QUEUE_DISABLED, cause, effects);
+			return;
+		}
+		lane.removeWaiting(write);
+		lane.addWaiting(write);
+		write.notBeforeNanos = 0;
+		if (!write.queued && this.journal != null && write.toSend.idempotent()) {
+			// the write stays its lane's (nothing overtakes it) until the journal answers
+			write.journaling = true;
+			JournalEntry entry = new JournalEntry(write.sequence, write.queuePriority(), write.toSend,
+					System.currentTimeMillis());
+			RecoveryJournal journal = this.journal;
+			effects.add(() -> journal.append(entry).whenComplete((done, error) -> journaled(lane, write, cause, error)));
+			return;
+		}
+		admit(lane, write, cause, effects);
+	}
+
+	private void journaled(KeyLane lane, PendingWrite write, @Nullable Throwable cause, @Nullable Throwable error) {
+		Effects effects = new Effects();
+		synchronized (lane) {
+			write.journaling = false;
+			if (error == null) {
+				write.journalId = write.sequence;
+			}
+			if (write.isDone()) {
+				// given up meanwhile (shutdown): it was never answered QUEUED
+				this.outcomes.forget(write);
+			}
+			else if (error != null) {
+				lane.removeWaiting(write);
+				write.claim(State.SENDING, State.DONE);
+				this.outcomes.dropped(write, (unwrap(error) instanceof JournalFullException) ? DropReason.JOURNAL_FULL
+						: DropReason.JOURNAL_FAILED, unwrap(error), effects);
+			}
+			else if (this.closed.getAsBoolean()) {
+				lane.removeWaiting(write);
+				write.claim(State.SENDING, State.DONE);
+				this.outcomes.dropped(write, DropReason.SHUTDOWN, cause, effects);
+			}
+			else {
+				admit(lane, write, cause, effects);
+			}
+			this.lanes.retireIfIdle(lane);
+		}
+		effects.run();
+	}
+
+	private void admit(KeyLane lane, PendingWrite write, @Nullable Throwable cause, Effects effects) {
+		boolean answer = !write.queued;
+		if (answer) {
+			// the settlement exists before the queue can see (and give up) the write
+			write.queued = true;
+			write.settlement = new CompletableFuture<>();
+		}
+		List<PendingWrite> evicted = new ArrayList<>(1);
+		boolean admitted = this.queue.offer(write, evicted);
+		if (!admitted) {
+			lane.removeWaiting(write);
+			write.claim(State.SENDING, State.DONE);
+			if (answer) {
+				// never in the queue: the caller's first answer is the drop
+				write.queued = false;
+				write.settlement = null;
+			}
+			this.outcomes.dropped(write, this.closed.getAsBoolean() ? WriteOutcomes.atShutdown(write) : DropReason.CAPACITY, cause,
+					effects);
+		}
+		else if (answer && write.outcome != null) {
+			this.outcomes.queued(write, cause, effects);
+		}
+		for (PendingWrite victim : evicted) {
+			this.outcomes.dropped(victim, DropReason.CAPACITY, victim.lastError, effects);
+			effects.add(() -> this.lanes.purge(victim.lane));
+		}
+	}
+
+	/**
+	 * Take back the writes the journal kept from the last run, in their order, as queued
+	 * writes (waiting for the recovery processor), ahead of every new write: a new write to
+	 * one of their keys waits behind them. To be called once, before the first write.
+	 * @return how many writes were taken back
+	 */
+	int recover(AtomicLong sequence, LongSupplier nanoTime) {
+		if (this.journal == null) {
+			return 0;
+		}
+		List<JournalEntry> entries = this.journal.recover();
+		long newest = 0;
+		for (JournalEntry entry : entries) {
+			newest = Math.max(newest, entry.sequence());
+		}
+		// new writes are journaled under their sequence: above every kept one
+		sequence.accumulateAndGet(newest, Math::max);
+		long now = nanoTime.getAsLong();
+		long wallNow = System.currentTimeMillis();
+		Effects effects = new Effects();
+		for (JournalEntry entry : entries) {
+			long ageNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(0, wallNow - entry.createdEpochMillis()));
+			PendingWrite write = new PendingWrite(entry.write(), Handling.of(entry.priority()), entry.priority(),
+					now - ageNanos, null, null, null);
+			KeyLane lane = this.lanes.getOrCreate(write.key());
+			synchronized (lane) {
+				write.sequence = sequence.incrementAndGet();
+				write.lane = lane;
+				write.journalId = entry.sequence();
+				lane.addWaiting(write);
+				admit(lane, write, null, effects);
+				this.lanes.retireIfIdle(lane);
+			}
+		}
+		effects.run();
+		if (!entries.isEmpty()) {
+			logger.info(LogMessage.format("Took back %d queued writes that the recovery journal kept from the last run; "
+					+ "they are replayed before newer writes to their keys", entries.size()));
+		}
+		return entries.size();
+	}
+
+	private static Throwable unwrap(Throwable error) {
+		Throwable current = error;
+		while (current instanceof CompletionException && current.getCause() != null) {
+			current = current.getCause();
+		}
+		return current;
+	}
+
+}
