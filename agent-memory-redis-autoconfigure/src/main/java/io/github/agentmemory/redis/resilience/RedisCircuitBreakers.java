@@ -32,25 +32,7 @@ public final class RedisCircuitBreakers {
 	/** Name of the circuit breaker instance, also in Resilience4j's registry. */
 	public static final String NAME = "agent-memory-redis";
 
-	/** Default number of consecutive failures that open the circuit. */
-	public static final int DEFAULT_FAILURE_THRESHOLD = 3;
-
-	/** Default time the circuit stays open before probe calls are let through. */
-	public static final Duration DEFAULT_WAIT_DURATION_IN_OPEN_STATE = Duration.ofSeconds(300);
-
-	/** Default number of probe calls in the half-open state. */
-	public static final int DEFAULT_PERMITTED_CALLS_IN_HALF_OPEN_STATE = 1;
-
 	private RedisCircuitBreakers() {
-	}
-
-	/**
-	 * The configuration with the spec's defaults (3 failures, 300 s, 1 probe).
-	 * @return the configuration
-	 */
-	public static CircuitBreakerConfig defaultConfig() {
-		return config(DEFAULT_FAILURE_THRESHOLD, DEFAULT_WAIT_DURATION_IN_OPEN_STATE,
-				DEFAULT_PERMITTED_CALLS_IN_HALF_OPEN_STATE);
 	}
 
 	/**

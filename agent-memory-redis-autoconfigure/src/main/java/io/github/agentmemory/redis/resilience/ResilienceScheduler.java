@@ -6,15 +6,15 @@ import org.springframework.beans.factory.DisposableBean;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
 
 /**
- * The library's own scheduler, for retry backoff, background connection attempts and the
+ * The library's own scheduler, for retry backoff, the deadlines of waiting writes and the
  * recovery processor. A library must not switch on scheduling for the whole application
  * (no {@code @EnableScheduling}), and it must not register a {@code TaskScheduler} bean
  * that would replace the application's; so this holder is deliberately not one.
  *
  * <p>
  * Its daemon threads are named {@code agent-memory-redis-N}. Nothing that runs on them
- * waits for Redis, except a connection attempt (bounded by
- * {@code spring.data.redis.connect-timeout}).
+ * waits for Redis: connection attempts run on a thread of their own
+ * ({@code agent-memory-redis-connect}).
  *
  * @author agent-memory-redis
  */
