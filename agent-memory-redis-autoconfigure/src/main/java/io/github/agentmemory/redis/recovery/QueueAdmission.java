@@ -106,9 +106,10 @@ final class QueueAdmission {
 						: DropReason.JOURNAL_FAILED, unwrap(error), effects);
 			}
 			else if (this.closed.getAsBoolean()) {
+				// shut down meanwhile: the journal has it, so the next start replays it
 				lane.removeWaiting(write);
 				write.claim(State.SENDING, State.DONE);
-				this.outcomes.dropped(write, DropReason.SHUTDOWN, cause, effects);
+				this.outcomes.dropped(write, WriteOutcomes.atShutdown(write), cause, effects);
 			}
 			else {
 				admit(lane, write, cause, effects);

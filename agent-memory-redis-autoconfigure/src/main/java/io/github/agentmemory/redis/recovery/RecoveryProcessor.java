@@ -283,7 +283,8 @@ public class RecoveryProcessor implements SmartLifecycle {
 		}
 		int sizeBefore = this.queue.size();
 		CompletableFuture<Void> next = new CompletableFuture<>();
-		replay().whenComplete((applied, error) -> {
+		// a probe that hangs (a connection attempt, a paused server) must not outlast the deadline
+		replay().orTimeout(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS).whenComplete((applied, error) -> {
 			boolean progress = error == null && this.queue.size() < sizeBefore;
 			long delay = progress ? 0 : Math.min(this.pollInterval.toNanos(), Math.max(0, deadline - System.nanoTime()));
 			try {
