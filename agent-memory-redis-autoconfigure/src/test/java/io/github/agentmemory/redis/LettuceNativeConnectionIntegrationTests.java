@@ -1,17 +1,12 @@
 package io.github.agentmemory.redis;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
+import io.github.agentmemory.redis.test.SilentServer;
 import io.github.agentmemory.redis.resilience.ResilienceScheduler;
 import io.github.agentmemory.redis.test.RedisServerExtension;
 import io.github.agentmemory.redis.test.TemplateContexts;
@@ -96,56 +91,6 @@ class LettuceNativeConnectionIntegrationTests {
 			.stream()
 			.filter((thread) -> thread.isAlive() && thread.getName().equals(LettuceNativeConnection.CONNECT_THREAD_NAME))
 			.toList();
-	}
-
-	/**
-	 * Accepts TCP connections and never answers, like a Redis host whose process hangs.
-	 */
-	private static final class SilentServer implements AutoCloseable {
-
-		private final ServerSocket socket;
-
-		private final List<Socket> accepted = new CopyOnWriteArrayList<>();
-
-		SilentServer() throws IOException {
-			this.socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-			Thread acceptor = new Thread(this::accept, "silent-server");
-			acceptor.setDaemon(true);
-			acceptor.start();
-		}
-
-		private void accept() {
-			try {
-				while (!this.socket.isClosed()) {
-					this.accepted.add(this.socket.accept());
-				}
-			}
-			catch (IOException ex) {
-				// closed
-			}
-		}
-
-		int port() {
-			return this.socket.getLocalPort();
-		}
-
-		List<Socket> accepted() {
-			return this.accepted;
-		}
-
-		@Override
-		public void close() {
-			try {
-				this.socket.close();
-				for (Socket connection : this.accepted) {
-					connection.close();
-				}
-			}
-			catch (IOException ex) {
-				throw new UncheckedIOException(ex);
-			}
-		}
-
 	}
 
 }

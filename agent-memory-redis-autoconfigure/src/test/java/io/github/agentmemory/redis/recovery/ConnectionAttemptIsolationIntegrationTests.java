@@ -1,15 +1,10 @@
 package io.github.agentmemory.redis.recovery;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 
+import io.github.agentmemory.redis.test.SilentServer;
 import io.github.agentmemory.redis.AsyncResilientRedisTemplate;
 import io.github.agentmemory.redis.command.DropReason;
 import io.github.agentmemory.redis.command.Priority;
@@ -57,7 +52,7 @@ class ConnectionAttemptIsolationIntegrationTests {
 					try {
 						CompletableFuture<String> ping = template.ping();
 						await("connection attempt started").atMost(Duration.ofSeconds(5))
-							.until(() -> server.accepted() > 0);
+							.until(() -> !server.accepted().isEmpty());
 						context.getBean(CircuitBreaker.class).transitionToOpenState();
 						WriteOutcome outcome = template.write(RedisWrite.set("k", "v"), Priority.HIGH).join();
 						assertThat(outcome.status()).isEqualTo(Status.QUEUED);
@@ -96,53 +91,5 @@ class ConnectionAttemptIsolationIntegrationTests {
 	/**
 	 * A TCP server on loopback that accepts every connection and never answers.
 	 */
-	private static final class SilentServer implements AutoCloseable {
-
-		private final ServerSocket socket;
-
-		private final List<Socket> accepted = new CopyOnWriteArrayList<>();
-
-		private final Thread acceptor;
-
-		SilentServer() throws IOException {
-			this.socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-			this.acceptor = new Thread(this::accept, "silent-server");
-			this.acceptor.setDaemon(true);
-			this.acceptor.start();
-		}
-
-		private void accept() {
-			while (!this.socket.isClosed()) {
-				try {
-					this.accepted.add(this.socket.accept());
-				}
-				catch (IOException ex) {
-					// closed
-				}
-			}
-		}
-
-		int port() {
-			return this.socket.getLocalPort();
-		}
-
-		int accepted() {
-			return this.accepted.size();
-		}
-
-		@Override
-		public void close() {
-			try {
-				this.socket.close();
-				for (Socket connection : this.accepted) {
-					connection.close();
-				}
-			}
-			catch (IOException ex) {
-				throw new UncheckedIOException(ex);
-			}
-		}
-
-	}
 
 }
