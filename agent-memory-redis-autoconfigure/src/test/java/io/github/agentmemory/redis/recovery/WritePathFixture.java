@@ -14,6 +14,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 
@@ -154,11 +155,20 @@ final class WritePathFixture {
 
 		private final AtomicLong sent = new AtomicLong();
 
+		private volatile Consumer<Send> onSend = (send) -> {
+		};
+
 		@Override
 		public CompletableFuture<Object> send(RedisWrite write) {
 			Send send = new Send(this.sent.getAndIncrement(), write, new CompletableFuture<>());
+			this.onSend.accept(send);
 			this.inFlight.addLast(send);
 			return send.reply();
+		}
+
+		/** Be told of every send as it is made, before it is in flight. */
+		void onSend(Consumer<Send> onSend) {
+			this.onSend = onSend;
 		}
 
 		/** Sends so far, answered or not. */
