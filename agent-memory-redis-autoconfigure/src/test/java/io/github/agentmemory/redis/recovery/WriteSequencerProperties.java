@@ -55,6 +55,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * <li><b>I5</b>: enqueued, replayed and dropped-by-reason counts equal what callers were
  * told, and the queue ends empty.</li>
  * </ul>
+ * Each check was seen to fail on a broken write path: new writes sent at once even behind
+ * waiting ones (I2), no give-up order for used-up attempts (I4), independent writes
+ * folded as superseded (I3), a queued write counted as enqueued on every re-queue (I5).
  */
 class WriteSequencerProperties {
 
