@@ -53,13 +53,14 @@ final class WritePathFixture {
 
 	final FakeSender sender = new FakeSender();
 
-	final CircuitBreaker circuitBreaker = CircuitBreaker.of("test",
-			CircuitBreakerConfig.custom()
-				.slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
-				.slidingWindowSize(3)
-				.minimumNumberOfCalls(3)
-				.waitDurationInOpenState(Duration.ofSeconds(1))
-				.build());
+	private static final CircuitBreakerConfig BREAKER = CircuitBreakerConfig.custom()
+		.slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+		.slidingWindowSize(3)
+		.minimumNumberOfCalls(3)
+		.waitDurationInOpenState(Duration.ofSeconds(1))
+		.build();
+
+	final CircuitBreaker circuitBreaker = CircuitBreaker.of("test", BREAKER);
 
 	final RecoveryCounters counters = new RecoveryCounters();
 
