@@ -47,8 +47,9 @@ final class KeyLane {
 		return hasWaiting() || this.resentInFlight > 0;
 	}
 
+	/** Whether a write that is not done waits (done ones at the front are dropped). */
 	boolean hasWaiting() {
-		return this.waiting != null && !this.waiting.isEmpty();
+		return head() != null;
 	}
 
 	boolean isIdle() {
