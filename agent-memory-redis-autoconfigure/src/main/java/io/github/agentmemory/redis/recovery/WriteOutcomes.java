@@ -73,7 +73,10 @@ final class WriteOutcomes {
 		}
 		WriteOutcome dropped = WriteOutcome.dropped(write.write, reason, cause);
 		CompletableFuture<WriteOutcome> future = write.queued ? write.settlement : write.outcome;
-		effects.add(() -> future.complete(dropped));
+		if (future != null) {
+			// null: a write taken back from the journal that was never answered QUEUED
+			effects.add(() -> future.complete(dropped));
+		}
 	}
 
 	void retried(PendingWrite write) {
@@ -104,7 +107,10 @@ final class WriteOutcomes {
 		if (write.reply != null) {
 			effects.add(() -> write.reply.completeExceptionally(reported));
 		}
-		else {
+		else if (write.queued && write.settlement != null) {
+			effects.add(() -> write.settlement.complete(WriteOutcome.failed(write.write, reported)));
+		}
+		else if (write.outcome != null) {
 			effects.add(() -> write.outcome.complete(WriteOutcome.failed(write.write, reported)));
 		}
 	}

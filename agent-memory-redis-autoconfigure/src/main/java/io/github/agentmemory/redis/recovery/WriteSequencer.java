@@ -249,6 +249,10 @@ public class WriteSequencer implements DisposableBean {
 		for (KeyLane lane : this.lanes.all()) {
 			synchronized (lane) {
 				lane.forEachWaiting((write) -> {
+					// a write being journaled is the journal's answer's: it is handed over or dropped then
+					if (write.journaling) {
+						return;
+					}
 					if (write.claim(State.WAITING, State.DONE) || write.claim(State.SENDING, State.DONE)) {
 						giveUpAtShutdown(write, effects);
 					}
@@ -335,6 +339,7 @@ public class WriteSequencer implements DisposableBean {
 		KeyLane lane = write.lane;
 		Effects effects = new Effects();
 		PendingWrite next;
+		PendingWrite stranded = null;
 		synchronized (lane) {
 			lane.removeInFlight(write);
 			if (error == null) {
@@ -347,11 +352,23 @@ public class WriteSequencer implements DisposableBean {
 			}
 			this.failures.decideSettled(lane, effects);
 			next = (error == null) ? nextToSend(lane, true) : null;
+			if (error != null && lane.inFlight.isEmpty()) {
+				// a write waiting for its retry whose timer fired while the key was busy has
+				// no timer left: wake it (asynchronously: no recursion on synchronous failures)
+				PendingWrite head = lane.head();
+				if (head != null && !head.queued && !head.undecided && head.state() == State.WAITING) {
+					stranded = head;
+				}
+			}
 			this.lanes.retireIfIdle(lane);
 		}
 		effects.run();
 		if (next != null) {
 			send(next);
+		}
+		else if (stranded != null) {
+			String key = lane.key;
+			schedule(() -> replay(key, false, true), Math.max(0, stranded.notBeforeNanos - this.nanoTime.getAsLong()));
 		}
 		return error == null;
 	}
