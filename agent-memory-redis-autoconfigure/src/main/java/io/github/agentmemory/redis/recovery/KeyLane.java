@@ -132,6 +132,14 @@ final class KeyLane {
 		}
 	}
 
+	/**
+	 * Number of waiting writes, done ones included until they are purged.
+	 * @return the number
+	 */
+	int waitingCount() {
+		return (this.waiting != null) ? this.waiting.size() : 0;
+	}
+
 	/** Forget waiting writes that are done (given up by the queue meanwhile). */
 	void purge() {
 		if (this.waiting != null) {

@@ -221,17 +221,36 @@ public final class RecoveryQueue {
 		unlink(write);
 	}
 
+	/**
+	 * Link a write where its age puts it: a new write goes last; one whose replay failed
+	 * goes back among the writes of its age (near the front), so that expiry and eviction,
+	 * which look at the front, still meet the oldest first.
+	 */
 	private void link(PendingWrite write) {
 		int i = write.queuePriority().ordinal();
-		write.previous = this.tails[i];
-		write.next = null;
-		if (this.tails[i] != null) {
-			this.tails[i].next = write;
+		PendingWrite after = this.tails[i];
+		if (after != null && after.createdNanos - write.createdNanos > 0) {
+			// older than the newest: walk from the front, where the old writes are
+			after = null;
+			for (PendingWrite older = this.heads[i]; older != null
+					&& older.createdNanos - write.createdNanos <= 0; older = older.next) {
+				after = older;
+			}
+		}
+		write.previous = after;
+		write.next = (after != null) ? after.next : this.heads[i];
+		if (write.next != null) {
+			write.next.previous = write;
+		}
+		else {
+			this.tails[i] = write;
+		}
+		if (after != null) {
+			after.next = write;
 		}
 		else {
 			this.heads[i] = write;
 		}
-		this.tails[i] = write;
 		write.linked = true;
 		this.sizes[i]++;
 		this.size++;

@@ -19,11 +19,18 @@ import org.springframework.dao.TransientDataAccessResourceException;
  * a write without a priority or a {@code CRITICAL} one waits behind the earlier writes
  * (and the key is replayed at once, Redis taking writes) for as long as its retries could
  * have taken, then fails or is queued. When the circuit opens, none of them waits any
- * longer: the first fail, the second are queued.
+ * longer: the first fail, the second are queued. At most {@link #MAX_WAITING_PER_KEY}
+ * wait per key (bounded memory): beyond, they are handled as with an open circuit.
  *
  * @author agent-memory-redis
  */
 final class WaitingWrites {
+
+	/**
+	 * Most writes that wait in one key's lane without being in the recovery queue (which
+	 * has its own capacity); more are handled as if the circuit were open.
+	 */
+	static final int MAX_WAITING_PER_KEY = 1024;
 
 	private final KeyLanes lanes;
 
@@ -57,7 +64,7 @@ final class WaitingWrites {
 			}
 			case QUEUE -> this.admission.enqueue(lane, write, null, effects);
 			case CALL, RETRY -> {
-				if (!circuitClosed) {
+				if (!circuitClosed || lane.waitingCount() >= MAX_WAITING_PER_KEY) {
 					notWaiting(lane, write, effects);
 					return;
 				}

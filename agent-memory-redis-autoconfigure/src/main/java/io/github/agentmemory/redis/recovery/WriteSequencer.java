@@ -321,21 +321,62 @@ public class WriteSequencer implements DisposableBean {
 
 	// ---- sending and replies ------------------------------------------------------------------
 
-	private CompletableFuture<Boolean> send(PendingWrite write) {
-		CompletableFuture<Object> reply;
-		try {
-			reply = this.sender.send(write.toSend);
-			if (reply == null) {
-				reply = CompletableFuture.failedFuture(new IllegalStateException("The sender returned no future"));
+	/**
+	 * Send a write and, while Redis applies them, the next writes of its key. A reply that
+	 * is already complete when the sender returns is handled here, in a loop, and one
+	 * that completes later on the thread that completes it: the stack never grows with
+	 * the length of a lane.
+	 * @return completes with whether the first write was applied
+	 */
+	private CompletableFuture<Boolean> send(PendingWrite first) {
+		CompletableFuture<Boolean> firstApplied = null;
+		PendingWrite write = first;
+		while (write != null) {
+			CompletableFuture<Object> reply = dispatch(write);
+			if (!reply.isDone()) {
+				PendingWrite pending = write;
+				CompletableFuture<Boolean> applied = reply.handle((value, error) -> {
+					PendingWrite next = completed(pending, value, unwrap(error));
+					if (next != null) {
+						send(next);
+					}
+					return error == null;
+				});
+				return (firstApplied != null) ? firstApplied : applied;
 			}
+			Object value = null;
+			Throwable error = null;
+			try {
+				value = reply.join();
+			}
+			catch (RuntimeException ex) {
+				error = unwrap(ex);
+			}
+			if (firstApplied == null) {
+				firstApplied = CompletableFuture.completedFuture(error == null);
+			}
+			write = completed(write, value, error);
 		}
-		catch (RuntimeException ex) {
-			reply = CompletableFuture.failedFuture(ex);
-		}
-		return reply.handle((value, error) -> completed(write, value, unwrap(error)));
+		return firstApplied;
 	}
 
-	private boolean completed(PendingWrite write, @Nullable Object value, @Nullable Throwable error) {
+	private CompletableFuture<Object> dispatch(PendingWrite write) {
+		try {
+			CompletableFuture<Object> reply = this.sender.send(write.toSend);
+			return (reply != null) ? reply
+					: CompletableFuture.failedFuture(new IllegalStateException("The sender returned no future"));
+		}
+		catch (RuntimeException ex) {
+			return CompletableFuture.failedFuture(ex);
+		}
+	}
+
+	/**
+	 * Handle a write's reply.
+	 * @return the key's next write to send, already moved in flight, or {@code null}
+	 */
+	@Nullable
+	private PendingWrite completed(PendingWrite write, @Nullable Object value, @Nullable Throwable error) {
 		KeyLane lane = write.lane;
 		Effects effects = new Effects();
 		PendingWrite next;
@@ -363,23 +404,12 @@ public class WriteSequencer implements DisposableBean {
 			this.lanes.retireIfIdle(lane);
 		}
 		effects.run();
-		if (next != null) {
-			send(next);
-		}
-		else if (stranded != null) {
+		if (stranded != null) {
 			String key = lane.key;
 			schedule(() -> replay(key, false, true), Math.max(0, stranded.notBeforeNanos - this.nanoTime.getAsLong()));
 		}
-		return error == null;
+		return next;
 	}
-
-
-
-
-
-
-
-
 
 	/**
 	 * The lane's oldest waiting write, claimed and moved in flight, if it may be sent now:
@@ -413,8 +443,6 @@ public class WriteSequencer implements DisposableBean {
 			this.outcomes.dropped(write, WriteOutcomes.atShutdown(write), write.lastError, effects);
 		}
 	}
-
-
 
 	private void schedule(Runnable task, long delayNanos) {
 		try {
