@@ -26,6 +26,8 @@ import io.github.agentmemory.redis.recovery.WriteSequencer;
 import io.github.agentmemory.redis.resilience.RetryPolicy;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.ScoredValue;
@@ -393,7 +395,7 @@ public class AsyncResilientRedisTemplate {
 	public CompletableFuture<List<String>> zrangeByScore(String key, double min, double max) {
 		byte[] rawKey = LettuceWrites.bytes(Arguments.key(key));
 		checkBounds(min, max);
-		return call("ZRANGEBYSCORE", true, (commands) -> commands.zrangebyscore(rawKey, min, max))
+		return call("ZRANGEBYSCORE", true, (commands) -> commands.zrangebyscore(rawKey, Range.create(min, max)))
 			.thenApply(AsyncResilientRedisTemplate::strings);
 	}
 
@@ -410,7 +412,7 @@ public class AsyncResilientRedisTemplate {
 		byte[] rawKey = LettuceWrites.bytes(Arguments.key(key));
 		checkBounds(min, max);
 		checkLimit(offset, count);
-		return call("ZRANGEBYSCORE", true, (commands) -> commands.zrangebyscore(rawKey, min, max, offset, count))
+		return call("ZRANGEBYSCORE", true, (commands) -> commands.zrangebyscore(rawKey, Range.create(min, max), Limit.create(offset, count)))
 			.thenApply(AsyncResilientRedisTemplate::strings);
 	}
 
@@ -424,7 +426,7 @@ public class AsyncResilientRedisTemplate {
 	public CompletableFuture<List<ScoredMember>> zrangeByScoreWithScores(String key, double min, double max) {
 		byte[] rawKey = LettuceWrites.bytes(Arguments.key(key));
 		checkBounds(min, max);
-		return call("ZRANGEBYSCORE", true, (commands) -> commands.zrangebyscoreWithScores(rawKey, min, max))
+		return call("ZRANGEBYSCORE", true, (commands) -> commands.zrangebyscoreWithScores(rawKey, Range.create(min, max)))
 			.thenApply(AsyncResilientRedisTemplate::scored);
 	}
 
@@ -443,7 +445,8 @@ public class AsyncResilientRedisTemplate {
 		checkBounds(min, max);
 		checkLimit(offset, count);
 		return call("ZRANGEBYSCORE", true,
-				(commands) -> commands.zrangebyscoreWithScores(rawKey, min, max, offset, count))
+				(commands) -> commands.zrangebyscoreWithScores(rawKey, Range.create(min, max),
+						Limit.create(offset, count)))
 			.thenApply(AsyncResilientRedisTemplate::scored);
 	}
 
@@ -496,6 +499,9 @@ public class AsyncResilientRedisTemplate {
 			.distinct();
 	}
 
+	// getStatefulConnection() is deprecated without a replacement on the async API; the node
+	// connections and partitions of a cluster are reached through it
+	@SuppressWarnings("deprecation")
 	private CompletableFuture<ScanPage> scanPage(@Nullable ScanPage previous, ScanArgs args) {
 		return call("SCAN", true, (commands) -> {
 			if (!(commands instanceof RedisAdvancedClusterAsyncCommands<byte[], byte[]> cluster)) {
@@ -521,6 +527,7 @@ public class AsyncResilientRedisTemplate {
 	 * cluster {@code SCAN} also visits masters without slots, which fails for as long as a
 	 * failed-over master stays down.
 	 */
+	@SuppressWarnings("deprecation")
 	private static List<String> servingMasters(RedisAdvancedClusterAsyncCommands<byte[], byte[]> cluster) {
 		List<String> nodes = new ArrayList<>();
 		for (RedisClusterNode node : cluster.getStatefulConnection().getPartitions()) {
