@@ -39,6 +39,14 @@ import org.springframework.util.Assert;
  * back off with Resilience4j's exponential backoff up to the maximum interval.
  *
  * <p>
+ * On Redis Cluster (one breaker per master, see
+ * {@link io.github.agentmemory.redis.resilience.ClusterCircuitBreakers}) a round's keys
+ * are grouped by their master's breaker and each group sends its own probe, so that a
+ * dead master's keys never hold up a healthy master's; a round that is not applied asks
+ * for the topology to be read again, so that a dead master's keys are replayed as soon as
+ * its promoted replica serves them.
+ *
+ * <p>
  * On shutdown (after the web server, before the connection factory) replaying goes on
  * for up to the shutdown timeout, probing Redis past an open circuit, and only then is
  * what is left dropped and reported.
