@@ -23,6 +23,7 @@ import io.github.agentmemory.redis.command.ZAddOptions;
 import io.github.agentmemory.redis.recovery.RecoveryQueue;
 import io.github.agentmemory.redis.recovery.RecoveryStats;
 import io.github.agentmemory.redis.recovery.WriteSequencer;
+import io.github.agentmemory.redis.resilience.CircuitBreakerRouting;
 import io.github.agentmemory.redis.resilience.RetryPolicy;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.lettuce.core.KeyScanCursor;
@@ -43,7 +44,8 @@ import org.springframework.util.Assert;
 
 /**
  * Asynchronous Redis operations on String keys and values that keep working when Redis
- * does not: every call goes through one circuit breaker, idempotent calls are retried
+ * does not: every call goes through a circuit breaker (one, or on Redis Cluster the one
+ * of the key's master, see {@link CircuitBreakerRouting}), idempotent calls are retried
  * with exponential backoff without blocking a thread, and every failure is reported as a
  * Spring {@link DataAccessException}.
  *
@@ -89,7 +91,7 @@ public class AsyncResilientRedisTemplate {
 
 	private final RecoveryQueue recoveryQueue;
 
-	private final CircuitBreaker circuitBreaker;
+	private final CircuitBreakerRouting circuitBreakers;
 
 	private final StoreFunction agentStateStore;
 
@@ -103,15 +105,29 @@ public class AsyncResilientRedisTemplate {
 	 */
 	public AsyncResilientRedisTemplate(ResilientRedisConnection connection, WriteSequencer writes,
 			RecoveryQueue recoveryQueue, CircuitBreaker circuitBreaker, StoreFunction agentStateStore) {
+		this(connection, writes, recoveryQueue, CircuitBreakerRouting.single(circuitBreaker), agentStateStore);
+	}
+
+	/**
+	 * Create a template whose calls go through the breaker of their key (on Redis
+	 * Cluster, of the key's master).
+	 * @param connection the guarded connection every command goes through
+	 * @param writes orders, retries and queues the writes
+	 * @param recoveryQueue the writes waiting for Redis
+	 * @param circuitBreakers the breaker of each key, as the connection routes calls
+	 * @param agentStateStore how {@link #storeAgentState} stores an agent's state
+	 */
+	public AsyncResilientRedisTemplate(ResilientRedisConnection connection, WriteSequencer writes,
+			RecoveryQueue recoveryQueue, CircuitBreakerRouting circuitBreakers, StoreFunction agentStateStore) {
 		Assert.notNull(connection, "'connection' must not be null");
 		Assert.notNull(writes, "'writes' must not be null");
 		Assert.notNull(recoveryQueue, "'recoveryQueue' must not be null");
-		Assert.notNull(circuitBreaker, "'circuitBreaker' must not be null");
+		Assert.notNull(circuitBreakers, "'circuitBreakers' must not be null");
 		Assert.notNull(agentStateStore, "'agentStateStore' must not be null");
 		this.connection = connection;
 		this.writes = writes;
 		this.recoveryQueue = recoveryQueue;
-		this.circuitBreaker = circuitBreaker;
+		this.circuitBreakers = circuitBreakers;
 		this.agentStateStore = agentStateStore;
 	}
 
@@ -150,7 +166,7 @@ public class AsyncResilientRedisTemplate {
 	 */
 	public CompletableFuture<Optional<String>> get(String key) {
 		byte[] rawKey = LettuceWrites.bytes(Arguments.key(key));
-		return call("GET", true, (commands) -> commands.get(rawKey))
+		return call(rawKey, "GET", true, (commands) -> commands.get(rawKey))
 			.thenApply((value) -> Optional.ofNullable(LettuceWrites.string(value)));
 	}
 
@@ -196,15 +212,32 @@ public class AsyncResilientRedisTemplate {
 	}
 
 	/**
-	 * {@code EXISTS key [key ...]}. On Redis Cluster, Lettuce splits the keys by slot,
-	 * sends one {@code EXISTS} per slot to the slot's master and adds up the counts (not
-	 * atomic across slots).
+	 * {@code EXISTS key [key ...]}. On Redis Cluster the keys are grouped by master: one
+	 * {@code EXISTS} per master, through that master's circuit breaker (Lettuce splits it
+	 * further by slot), and the counts are added up (not atomic across slots). The count
+	 * fails if any of the masters' calls fails: while one master's circuit is open, an
+	 * {@code EXISTS} with a key of that master fails fast, one with keys of the other
+	 * masters only is answered.
 	 * @param keys the keys, at least one
 	 * @return how many of the keys exist (a key named twice counts twice)
 	 */
 	public CompletableFuture<Long> exists(String... keys) {
-		byte[][] rawKeys = LettuceWrites.bytes(Arguments.keys((keys != null) ? Arrays.asList(keys) : null));
-		return call("EXISTS", true, (commands) -> commands.exists(rawKeys));
+		List<String> checked = Arguments.keys((keys != null) ? Arrays.asList(keys) : null);
+		if (this.circuitBreakers.isSingle()) {
+			byte[][] rawKeys = LettuceWrites.bytes(checked);
+			return call("EXISTS", true, (commands) -> commands.exists(rawKeys));
+		}
+		Map<CircuitBreaker, List<String>> byMaster = new LinkedHashMap<>();
+		for (String key : checked) {
+			byMaster.computeIfAbsent(this.circuitBreakers.forKey(key), (breaker) -> new ArrayList<>()).add(key);
+		}
+		List<CompletableFuture<Long>> counts = new ArrayList<>(byMaster.size());
+		for (List<String> group : byMaster.values()) {
+			byte[][] rawKeys = LettuceWrites.bytes(group);
+			counts.add(call(rawKeys[0], "EXISTS", true, (commands) -> commands.exists(rawKeys)));
+		}
+		return CompletableFuture.allOf(counts.toArray(CompletableFuture[]::new))
+			.thenApply((done) -> counts.stream().mapToLong(CompletableFuture::join).sum());
 	}
 
 	/**
@@ -251,7 +284,7 @@ public class AsyncResilientRedisTemplate {
 	public CompletableFuture<Optional<String>> hget(String key, String field) {
 		byte[] rawKey = LettuceWrites.bytes(Arguments.key(key));
 		byte[] rawField = LettuceWrites.bytes(Arguments.text(field, "field"));
-		return call("HGET", true, (commands) -> commands.hget(rawKey, rawField))
+		return call(rawKey, "HGET", true, (commands) -> commands.hget(rawKey, rawField))
 			.thenApply((value) -> Optional.ofNullable(LettuceWrites.string(value)));
 	}
 
@@ -262,7 +295,7 @@ public class AsyncResilientRedisTemplate {
 	 */
 	public CompletableFuture<Map<String, String>> hgetAll(String key) {
 		byte[] rawKey = LettuceWrites.bytes(Arguments.key(key));
-		return call("HGETALL", true, (commands) -> commands.hgetall(rawKey)).thenApply((raw) -> {
+		return call(rawKey, "HGETALL", true, (commands) -> commands.hgetall(rawKey)).thenApply((raw) -> {
 			Map<String, String> fields = new LinkedHashMap<>(raw.size() * 2);
 			raw.forEach((field, value) -> fields.put(LettuceWrites.string(field), LettuceWrites.string(value)));
 			return fields;
@@ -341,7 +374,7 @@ public class AsyncResilientRedisTemplate {
 	 */
 	public CompletableFuture<List<String>> zrange(String key, long start, long end) {
 		byte[] rawKey = LettuceWrites.bytes(Arguments.key(key));
-		return call("ZRANGE", true, (commands) -> commands.zrange(rawKey, start, end))
+		return call(rawKey, "ZRANGE", true, (commands) -> commands.zrange(rawKey, start, end))
 			.thenApply(AsyncResilientRedisTemplate::strings);
 	}
 
@@ -354,7 +387,7 @@ public class AsyncResilientRedisTemplate {
 	 */
 	public CompletableFuture<List<String>> zrevrange(String key, long start, long end) {
 		byte[] rawKey = LettuceWrites.bytes(Arguments.key(key));
-		return call("ZREVRANGE", true, (commands) -> commands.zrevrange(rawKey, start, end))
+		return call(rawKey, "ZREVRANGE", true, (commands) -> commands.zrevrange(rawKey, start, end))
 			.thenApply(AsyncResilientRedisTemplate::strings);
 	}
 
@@ -367,7 +400,7 @@ public class AsyncResilientRedisTemplate {
 	 */
 	public CompletableFuture<List<ScoredMember>> zrangeWithScores(String key, long start, long end) {
 		byte[] rawKey = LettuceWrites.bytes(Arguments.key(key));
-		return call("ZRANGE", true, (commands) -> commands.zrangeWithScores(rawKey, start, end))
+		return call(rawKey, "ZRANGE", true, (commands) -> commands.zrangeWithScores(rawKey, start, end))
 			.thenApply(AsyncResilientRedisTemplate::scored);
 	}
 
@@ -380,7 +413,7 @@ public class AsyncResilientRedisTemplate {
 	 */
 	public CompletableFuture<List<ScoredMember>> zrevrangeWithScores(String key, long start, long end) {
 		byte[] rawKey = LettuceWrites.bytes(Arguments.key(key));
-		return call("ZREVRANGE", true, (commands) -> commands.zrevrangeWithScores(rawKey, start, end))
+		return call(rawKey, "ZREVRANGE", true, (commands) -> commands.zrevrangeWithScores(rawKey, start, end))
 			.thenApply(AsyncResilientRedisTemplate::scored);
 	}
 
@@ -395,7 +428,7 @@ public class AsyncResilientRedisTemplate {
 	public CompletableFuture<List<String>> zrangeByScore(String key, double min, double max) {
 		byte[] rawKey = LettuceWrites.bytes(Arguments.key(key));
 		checkBounds(min, max);
-		return call("ZRANGEBYSCORE", true, (commands) -> commands.zrangebyscore(rawKey, Range.create(min, max)))
+		return call(rawKey, "ZRANGEBYSCORE", true, (commands) -> commands.zrangebyscore(rawKey, Range.create(min, max)))
 			.thenApply(AsyncResilientRedisTemplate::strings);
 	}
 
@@ -412,7 +445,7 @@ public class AsyncResilientRedisTemplate {
 		byte[] rawKey = LettuceWrites.bytes(Arguments.key(key));
 		checkBounds(min, max);
 		checkLimit(offset, count);
-		return call("ZRANGEBYSCORE", true, (commands) -> commands.zrangebyscore(rawKey, Range.create(min, max), Limit.create(offset, count)))
+		return call(rawKey, "ZRANGEBYSCORE", true, (commands) -> commands.zrangebyscore(rawKey, Range.create(min, max), Limit.create(offset, count)))
 			.thenApply(AsyncResilientRedisTemplate::strings);
 	}
 
@@ -426,7 +459,7 @@ public class AsyncResilientRedisTemplate {
 	public CompletableFuture<List<ScoredMember>> zrangeByScoreWithScores(String key, double min, double max) {
 		byte[] rawKey = LettuceWrites.bytes(Arguments.key(key));
 		checkBounds(min, max);
-		return call("ZRANGEBYSCORE", true, (commands) -> commands.zrangebyscoreWithScores(rawKey, Range.create(min, max)))
+		return call(rawKey, "ZRANGEBYSCORE", true, (commands) -> commands.zrangebyscoreWithScores(rawKey, Range.create(min, max)))
 			.thenApply(AsyncResilientRedisTemplate::scored);
 	}
 
@@ -444,7 +477,7 @@ public class AsyncResilientRedisTemplate {
 		byte[] rawKey = LettuceWrites.bytes(Arguments.key(key));
 		checkBounds(min, max);
 		checkLimit(offset, count);
-		return call("ZRANGEBYSCORE", true,
+		return call(rawKey, "ZRANGEBYSCORE", true,
 				(commands) -> commands.zrangebyscoreWithScores(rawKey, Range.create(min, max),
 						Limit.create(offset, count)))
 			.thenApply(AsyncResilientRedisTemplate::scored);
@@ -468,7 +501,7 @@ public class AsyncResilientRedisTemplate {
 	 */
 	public CompletableFuture<Long> zcard(String key) {
 		byte[] rawKey = LettuceWrites.bytes(Arguments.key(key));
-		return call("ZCARD", true, (commands) -> commands.zcard(rawKey));
+		return call(rawKey, "ZCARD", true, (commands) -> commands.zcard(rawKey));
 	}
 
 	// ---- scan ------------------------------------------------------------------------------
@@ -656,11 +689,37 @@ public class AsyncResilientRedisTemplate {
 	}
 
 	/**
-	 * The state of the circuit breaker every command goes through.
+	 * How many writes wait in the recovery queue per circuit breaker of their key (on
+	 * Redis Cluster, per master as the current topology places the keys); visits every
+	 * queued write.
+	 * @return circuit breaker name to count, for breakers with queued writes
+	 */
+	public Map<String, Integer> queuedWritesByCircuitBreaker() {
+		if (this.circuitBreakers.isSingle()) {
+			int size = this.recoveryQueue.size();
+			return (size > 0) ? Map.of(this.circuitBreakers.keyless().getName(), size) : Map.of();
+		}
+		return this.recoveryQueue.countByKey((key) -> this.circuitBreakers.forKey(key).getName());
+	}
+
+	/**
+	 * The state of the circuit breaker of the calls without a key: the one breaker every
+	 * command goes through, or on Redis Cluster the breaker of the whole cluster (see
+	 * {@link #circuitState(String)}).
 	 * @return the state
 	 */
 	public CircuitBreaker.State circuitState() {
-		return this.circuitBreaker.getState();
+		return this.circuitBreakers.keyless().getState();
+	}
+
+	/**
+	 * The state of the circuit breaker a key's calls go through: on Redis Cluster, the
+	 * breaker of the master that serves the key's slot now.
+	 * @param key the key
+	 * @return the state
+	 */
+	public CircuitBreaker.State circuitState(String key) {
+		return this.circuitBreakers.forKey(Arguments.key(key)).getState();
 	}
 
 	// ---- escape hatch ------------------------------------------------------------------------
@@ -717,6 +776,11 @@ public class AsyncResilientRedisTemplate {
 	private <T> CompletableFuture<T> call(String command, boolean retryable,
 			Function<RedisClusterAsyncCommands<byte[], byte[]>, ? extends CompletionStage<T>> call) {
 		return this.connection.call(command, retryable, call);
+	}
+
+	private <T> CompletableFuture<T> call(byte[] key, String command, boolean retryable,
+			Function<RedisClusterAsyncCommands<byte[], byte[]>, ? extends CompletionStage<T>> call) {
+		return this.connection.call(key, command, retryable, call);
 	}
 
 	private static void checkBounds(double min, double max) {

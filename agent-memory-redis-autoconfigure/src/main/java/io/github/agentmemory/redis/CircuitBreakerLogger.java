@@ -1,5 +1,8 @@
 package io.github.agentmemory.redis;
 
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 import io.github.agentmemory.redis.recovery.RecoveryStats;
@@ -11,7 +14,6 @@ import org.apache.commons.logging.LogFactory;
 
 import org.springframework.core.log.LogMessage;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
-import org.springframework.lang.Nullable;
 import org.springframework.util.Assert;
 
 /**
@@ -21,6 +23,10 @@ import org.springframework.util.Assert;
  * queued, replayed and dropped meanwhile, from the template's
  * {@link AsyncResilientRedisTemplate#recoveryStats() recovery stats}). The probes that
  * fail in between, and reopen the circuit, are logged at {@code DEBUG}.
+ *
+ * <p>
+ * On Redis Cluster, with one breaker per master, each breaker's outage is logged on its
+ * own; the breaker's name carries the master's address.
  *
  * <p>
  * Register it on the circuit breaker's event publisher:
@@ -39,11 +45,11 @@ public class CircuitBreakerLogger {
 
 	private final String address;
 
-	@Nullable
-	private volatile Throwable lastError;
+	/** The latest failure of each breaker (one per master on Redis Cluster). */
+	private final Map<String, Throwable> lastErrors = new ConcurrentHashMap<>();
 
-	@Nullable
-	private Outage outage;
+	/** The outage under way of each breaker; guarded by {@code this}. */
+	private final Map<String, Outage> outages = new HashMap<>();
 
 	/**
 	 * Create a logger for the given template's circuit breaker.
@@ -63,7 +69,7 @@ public class CircuitBreakerLogger {
 	 * @param event the failure
 	 */
 	public void onError(CircuitBreakerOnErrorEvent event) {
-		this.lastError = event.getThrowable();
+		this.lastErrors.put(event.getCircuitBreakerName(), event.getThrowable());
 	}
 
 	/**
@@ -83,15 +89,15 @@ public class CircuitBreakerLogger {
 	}
 
 	private void opened(CircuitBreakerOnStateTransitionEvent event) {
-		Throwable error = this.lastError;
+		Throwable error = this.lastErrors.get(event.getCircuitBreakerName());
 		String cause = (error != null) ? error.getClass().getSimpleName() + ": " + error.getMessage() : "unknown";
-		if (this.outage != null) {
+		if (this.outages.containsKey(event.getCircuitBreakerName())) {
 			logger.debug(LogMessage.format("Redis at %s is still unavailable (%s); circuit breaker '%s' is open again",
 					this.address, cause, event.getCircuitBreakerName()));
 			return;
 		}
 		RecoveryStats stats = this.recoveryStats.get();
-		this.outage = new Outage(System.nanoTime(), stats);
+		this.outages.put(event.getCircuitBreakerName(), new Outage(System.nanoTime(), stats));
 		logger.warn(LogMessage.format(
 				"Redis at %s is unavailable: circuit breaker '%s' opened after %s; calls fail fast and writes with a "
 						+ "priority are queued (recovery queue: %d writes)",
@@ -99,11 +105,10 @@ public class CircuitBreakerLogger {
 	}
 
 	private void closed(CircuitBreakerOnStateTransitionEvent event) {
-		Outage ended = this.outage;
+		Outage ended = this.outages.remove(event.getCircuitBreakerName());
 		if (ended == null) {
 			return;
 		}
-		this.outage = null;
 		RecoveryStats now = this.recoveryStats.get();
 		long openMillis = (System.nanoTime() - ended.startNanos()) / 1_000_000;
 		logger.info(LogMessage.format(

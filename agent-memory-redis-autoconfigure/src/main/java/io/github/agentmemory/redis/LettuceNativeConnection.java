@@ -14,7 +14,9 @@ import java.util.function.Function;
 import io.github.agentmemory.redis.resilience.RedisFault;
 import io.github.agentmemory.redis.resilience.RedisFaultClassifier;
 import io.lettuce.core.AbstractRedisClient;
+import io.lettuce.core.cluster.api.async.RedisAdvancedClusterAsyncCommands;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.models.partitions.Partitions;
 import io.lettuce.core.event.connection.ReconnectFailedEvent;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -165,6 +167,19 @@ final class LettuceNativeConnection implements AutoCloseable {
 	boolean isOpen() {
 		RedisClusterAsyncCommands<byte[], byte[]> current = this.commands;
 		return isOpen(current);
+	}
+
+	/**
+	 * The topology of the cluster connection, as Lettuce keeps it up to date; never
+	 * connects.
+	 * @return the partitions, or {@code null} when the connection is not open or not a
+	 * cluster connection
+	 */
+	@Nullable
+	Partitions partitions() {
+		RedisClusterAsyncCommands<byte[], byte[]> current = this.commands;
+		return (current instanceof RedisAdvancedClusterAsyncCommands<byte[], byte[]> cluster)
+				? cluster.getStatefulConnection().getPartitions() : null;
 	}
 
 	private synchronized CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> connect() {

@@ -8,6 +8,8 @@ import io.github.agentmemory.redis.AsyncResilientRedisTemplate;
 import io.github.agentmemory.redis.recovery.RecoveryStats;
 import io.github.agentmemory.redis.recovery.journal.JournalStats;
 import io.github.agentmemory.redis.recovery.journal.RecoveryJournal;
+import io.github.agentmemory.redis.resilience.CircuitBreakerRouting;
+import io.github.agentmemory.redis.resilience.ClusterCircuitBreakers;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 
 import org.springframework.boot.actuate.health.AbstractHealthIndicator;
@@ -49,6 +51,14 @@ public class AgentMemoryRedisHealthIndicator extends AbstractHealthIndicator {
 	public static final Status CIRCUIT_OPEN = new Status("CIRCUIT_OPEN",
 			"Redis is considered unavailable: calls fail fast and writes are queued");
 
+	/**
+	 * Status of a Redis Cluster some of whose masters' circuits are open: their keys'
+	 * calls fail fast and their writes are queued, the other masters' keys are served.
+	 */
+	public static final Status CIRCUIT_PARTLY_OPEN = new Status("CIRCUIT_PARTLY_OPEN",
+			"Some Redis Cluster masters are considered unavailable: their keys' calls fail fast and their writes "
+					+ "are queued; the other masters serve");
+
 	/** Status of a half-open circuit: probe calls test whether Redis is back. */
 	public static final Status CIRCUIT_HALF_OPEN = new Status("CIRCUIT_HALF_OPEN",
 			"Probe calls test whether Redis is back");
@@ -56,6 +66,9 @@ public class AgentMemoryRedisHealthIndicator extends AbstractHealthIndicator {
 	private final AsyncResilientRedisTemplate template;
 
 	private final CircuitBreaker circuitBreaker;
+
+	@Nullable
+	private final ClusterCircuitBreakers masters;
 
 	@Nullable
 	private final LatencyMonitor latencyMonitor;
@@ -89,11 +102,31 @@ public class AgentMemoryRedisHealthIndicator extends AbstractHealthIndicator {
 	 */
 	public AgentMemoryRedisHealthIndicator(AsyncResilientRedisTemplate template, CircuitBreaker circuitBreaker,
 			@Nullable LatencyMonitor latencyMonitor, boolean downWhenOpen, @Nullable RecoveryJournal journal) {
+		this(template, CircuitBreakerRouting.single(circuitBreaker), latencyMonitor, downWhenOpen, journal);
+	}
+
+	/**
+	 * Create an indicator that reports, on Redis Cluster, the circuit of every master
+	 * ({@code masters}: address, breaker, state, queued writes of its keys). The status is
+	 * {@link #CIRCUIT_PARTLY_OPEN} while some masters' circuits are open and others are
+	 * not (also with {@code downWhenOpen}: the application still serves the keys of the
+	 * other masters), and as above when all are open or none is.
+	 * @param template the template to report on
+	 * @param circuitBreakers the breakers the template's commands go through
+	 * @param latencyMonitor the background latency probe, if any
+	 * @param downWhenOpen whether an open circuit, and a Redis the probe cannot reach,
+	 * report {@code DOWN}
+	 * @param journal the recovery journal, if any
+	 */
+	public AgentMemoryRedisHealthIndicator(AsyncResilientRedisTemplate template,
+			CircuitBreakerRouting circuitBreakers, @Nullable LatencyMonitor latencyMonitor, boolean downWhenOpen,
+			@Nullable RecoveryJournal journal) {
 		super("Agent memory Redis health check failed");
 		Assert.notNull(template, "'template' must not be null");
-		Assert.notNull(circuitBreaker, "'circuitBreaker' must not be null");
+		Assert.notNull(circuitBreakers, "'circuitBreakers' must not be null");
 		this.template = template;
-		this.circuitBreaker = circuitBreaker;
+		this.circuitBreaker = circuitBreakers.keyless();
+		this.masters = (circuitBreakers instanceof ClusterCircuitBreakers cluster) ? cluster : null;
 		this.latencyMonitor = latencyMonitor;
 		this.downWhenOpen = downWhenOpen;
 		this.journal = journal;
@@ -104,7 +137,11 @@ public class AgentMemoryRedisHealthIndicator extends AbstractHealthIndicator {
 		CircuitBreaker breaker = this.circuitBreaker;
 		CircuitBreaker.State state = breaker.getState();
 		LatencyMonitor.Measurement probe = (this.latencyMonitor != null) ? this.latencyMonitor.getLast() : null;
-		builder.status(status(state, probe));
+		Status status = status(state, probe);
+		if (this.masters != null) {
+			status = mastersStatus(builder, status, probe);
+		}
+		builder.status(status);
 		if (probe != null && probe.result() == LatencyMonitor.Result.ACCESS_DENIED) {
 			builder.withDetail("error", probe.error());
 		}
@@ -146,6 +183,41 @@ public class AgentMemoryRedisHealthIndicator extends AbstractHealthIndicator {
 			}
 			builder.withDetail("latency", latency);
 		}
+	}
+
+	/**
+	 * Report each master's circuit; while some are open and others serve, the status is
+	 * {@link #CIRCUIT_PARTLY_OPEN}, when all are open the status of an open circuit.
+	 */
+	private Status mastersStatus(Health.Builder builder, Status status,
+			@Nullable LatencyMonitor.Measurement probe) {
+		Map<String, CircuitBreaker> masters = this.masters.mastersWithBreakers();
+		if (masters.isEmpty()) {
+			return status;
+		}
+		Map<String, Integer> queued = this.template.queuedWritesByCircuitBreaker();
+		Map<String, Object> details = new LinkedHashMap<>();
+		int open = 0;
+		for (Map.Entry<String, CircuitBreaker> master : masters.entrySet()) {
+			CircuitBreaker breaker = master.getValue();
+			CircuitBreaker.State state = breaker.getState();
+			open += (state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.FORCED_OPEN) ? 1 : 0;
+			Map<String, Object> circuit = new LinkedHashMap<>();
+			circuit.put("circuitBreaker", breaker.getName());
+			circuit.put("state", state);
+			circuit.put("failedCalls", breaker.getMetrics().getNumberOfFailedCalls());
+			circuit.put("notPermittedCalls", breaker.getMetrics().getNumberOfNotPermittedCalls());
+			circuit.put("queuedWrites", queued.getOrDefault(breaker.getName(), 0));
+			details.put(master.getKey(), circuit);
+		}
+		builder.withDetail("masters", details);
+		if (probe != null && probe.result() == LatencyMonitor.Result.ACCESS_DENIED) {
+			return status;
+		}
+		if (open == masters.size()) {
+			return unavailable();
+		}
+		return (open > 0) ? CIRCUIT_PARTLY_OPEN : status;
 	}
 
 	private static Map<String, Object> journalDetails(JournalStats stats) {

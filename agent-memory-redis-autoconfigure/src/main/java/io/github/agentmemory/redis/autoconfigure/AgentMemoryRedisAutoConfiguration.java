@@ -12,6 +12,8 @@ import io.github.agentmemory.redis.recovery.RecoveryProcessor;
 import io.github.agentmemory.redis.recovery.RecoveryQueue;
 import io.github.agentmemory.redis.recovery.WriteSequencer;
 import io.github.agentmemory.redis.recovery.journal.RecoveryJournal;
+import io.github.agentmemory.redis.resilience.CircuitBreakerRouting;
+import io.github.agentmemory.redis.resilience.ClusterCircuitBreakers;
 import io.github.agentmemory.redis.resilience.RedisCircuitBreakers;
 import io.github.agentmemory.redis.resilience.RedisExceptionTranslator;
 import io.github.agentmemory.redis.resilience.RedisFaultClassifier;
@@ -22,6 +24,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import io.github.resilience4j.retry.RetryRegistry;
+import io.lettuce.core.cluster.RedisClusterClient;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -98,6 +101,33 @@ public class AgentMemoryRedisAutoConfiguration {
 		return new ResilientRedisConnection(lettuceConnectionFactory, agentMemoryRedisCommandExecutor);
 	}
 
+	/**
+	 * The breaker of each call: the one breaker, or on Redis Cluster one per master (the
+	 * connection's calls with a key are routed by it from now on).
+	 */
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean(ResilientRedisConnection.class)
+	CircuitBreakerRouting agentMemoryRedisCircuitBreakerRouting(RedisConnectionFactory redisConnectionFactory,
+			CircuitBreaker agentMemoryRedisCircuitBreaker, RedisCircuitBreakerFactory agentMemoryRedisCircuitBreakerFactory,
+			ResilientRedisConnection agentMemoryRedisConnection) {
+		if (!(redisConnectionFactory instanceof LettuceConnectionFactory lettuce) || !lettuce.isClusterAware()) {
+			return CircuitBreakerRouting.single(agentMemoryRedisCircuitBreaker);
+		}
+		ClusterCircuitBreakers routing = new ClusterCircuitBreakers(agentMemoryRedisCircuitBreaker,
+				(name) -> agentMemoryRedisCircuitBreakerFactory.createMasterCircuitBreaker(agentMemoryRedisCircuitBreaker,
+						name),
+				agentMemoryRedisConnection::clusterPartitions, () -> refreshTopology(lettuce));
+		agentMemoryRedisConnection.route(routing);
+		return routing;
+	}
+
+	private static void refreshTopology(LettuceConnectionFactory connectionFactory) {
+		if (connectionFactory.getNativeClient() instanceof RedisClusterClient client) {
+			client.refreshPartitionsAsync();
+		}
+	}
+
 	@Bean
 	@ConditionalOnMissingBean
 	RecoveryCounters agentMemoryRedisRecoveryCounters() {
@@ -115,7 +145,8 @@ public class AgentMemoryRedisAutoConfiguration {
 	@ConditionalOnMissingBean
 	@ConditionalOnBean(ResilientRedisConnection.class)
 	WriteSequencer agentMemoryRedisWriteSequencer(AgentMemoryRedisProperties properties,
-			ResilientRedisConnection agentMemoryRedisConnection, CircuitBreaker agentMemoryRedisCircuitBreaker,
+			ResilientRedisConnection agentMemoryRedisConnection,
+			CircuitBreakerRouting agentMemoryRedisCircuitBreakerRouting,
 			ResilienceScheduler agentMemoryRedisScheduler, RecoveryQueue agentMemoryRedisRecoveryQueue,
 			RecoveryCounters agentMemoryRedisRecoveryCounters, ObjectProvider<RecoveryJournal> recoveryJournal) {
 		AgentMemoryRedisProperties.Recovery recovery = properties.getRecovery();
@@ -124,7 +155,7 @@ public class AgentMemoryRedisAutoConfiguration {
 			throw new IllegalStateException("agent-memory.redis.recovery.journal.enabled is true, but SQLite's JDBC "
 					+ "driver is not on the class path: add org.xerial:sqlite-jdbc (agent-memory-redis-starter brings it)");
 		}
-		WriteSequencer sequencer = new WriteSequencer(agentMemoryRedisConnection, agentMemoryRedisCircuitBreaker,
+		WriteSequencer sequencer = new WriteSequencer(agentMemoryRedisConnection, agentMemoryRedisCircuitBreakerRouting,
 				agentMemoryRedisScheduler.getExecutor(), new RedisFaultClassifier(), retryPolicy(properties),
 				agentMemoryRedisRecoveryQueue, agentMemoryRedisRecoveryCounters, recovery.isEnabled(),
 				recovery.getMaxAttempts(), System::nanoTime, journal);
@@ -138,9 +169,9 @@ public class AgentMemoryRedisAutoConfiguration {
 	@ConditionalOnBean(WriteSequencer.class)
 	AsyncResilientRedisTemplate asyncResilientRedisTemplate(AgentMemoryRedisProperties properties,
 			ResilientRedisConnection agentMemoryRedisConnection, WriteSequencer agentMemoryRedisWriteSequencer,
-			RecoveryQueue agentMemoryRedisRecoveryQueue, CircuitBreaker agentMemoryRedisCircuitBreaker) {
+			RecoveryQueue agentMemoryRedisRecoveryQueue, CircuitBreakerRouting agentMemoryRedisCircuitBreakerRouting) {
 		return new AsyncResilientRedisTemplate(agentMemoryRedisConnection, agentMemoryRedisWriteSequencer,
-				agentMemoryRedisRecoveryQueue, agentMemoryRedisCircuitBreaker,
+				agentMemoryRedisRecoveryQueue, agentMemoryRedisCircuitBreakerRouting,
 				StoreFunction.hash(properties.getAgentState().getKeyPattern()));
 	}
 
@@ -150,10 +181,10 @@ public class AgentMemoryRedisAutoConfiguration {
 	@ConditionalOnProperty(prefix = "agent-memory.redis.recovery", name = "enabled", matchIfMissing = true)
 	RecoveryProcessor agentMemoryRedisRecoveryProcessor(AgentMemoryRedisProperties properties,
 			WriteSequencer agentMemoryRedisWriteSequencer, RecoveryQueue agentMemoryRedisRecoveryQueue,
-			CircuitBreaker agentMemoryRedisCircuitBreaker, ResilienceScheduler agentMemoryRedisScheduler) {
+			CircuitBreakerRouting agentMemoryRedisCircuitBreakerRouting, ResilienceScheduler agentMemoryRedisScheduler) {
 		AgentMemoryRedisProperties.Recovery recovery = properties.getRecovery();
 		return new RecoveryProcessor(agentMemoryRedisWriteSequencer, agentMemoryRedisRecoveryQueue,
-				agentMemoryRedisCircuitBreaker, agentMemoryRedisScheduler.getExecutor(), recovery.getPollInterval(),
+				agentMemoryRedisCircuitBreakerRouting, agentMemoryRedisScheduler.getExecutor(), recovery.getPollInterval(),
 				recovery.getBatchSize(), recovery.getMaxAge(), recovery.getMaxInterval(),
 				recovery.getShutdownTimeout());
 	}
@@ -162,11 +193,11 @@ public class AgentMemoryRedisAutoConfiguration {
 	@ConditionalOnMissingBean
 	@ConditionalOnBean({ AsyncResilientRedisTemplate.class, LettuceConnectionFactory.class })
 	CircuitBreakerLogger agentMemoryRedisCircuitBreakerLogger(AsyncResilientRedisTemplate asyncResilientRedisTemplate,
-			LettuceConnectionFactory redisConnectionFactory, CircuitBreaker agentMemoryRedisCircuitBreaker) {
+			LettuceConnectionFactory redisConnectionFactory, CircuitBreakerRouting agentMemoryRedisCircuitBreakerRouting) {
 		CircuitBreakerLogger logger = new CircuitBreakerLogger(asyncResilientRedisTemplate, redisConnectionFactory);
-		agentMemoryRedisCircuitBreaker.getEventPublisher()
+		agentMemoryRedisCircuitBreakerRouting.forEach((breaker) -> breaker.getEventPublisher()
 			.onError(logger::onError)
-			.onStateTransition(logger::onStateTransition);
+			.onStateTransition(logger::onStateTransition));
 		return logger;
 	}
 

@@ -2,6 +2,7 @@ package io.github.agentmemory.redis.autoconfigure;
 
 import io.github.agentmemory.redis.AsyncResilientRedisTemplate;
 import io.github.agentmemory.redis.recovery.journal.RecoveryJournal;
+import io.github.agentmemory.redis.resilience.CircuitBreakerRouting;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.agentmemory.redis.actuate.AgentMemoryRedisHealthIndicator;
 import io.github.agentmemory.redis.actuate.LatencyMonitor;
@@ -41,9 +42,11 @@ public class AgentMemoryRedisHealthContributorAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean(name = "agentMemoryRedisHealthIndicator")
 	AgentMemoryRedisHealthIndicator agentMemoryRedisHealthIndicator(AsyncResilientRedisTemplate template,
-			CircuitBreaker agentMemoryRedisCircuitBreaker, ObjectProvider<LatencyMonitor> latencyMonitor,
-			AgentMemoryRedisProperties properties, ObjectProvider<RecoveryJournal> recoveryJournal) {
-		return new AgentMemoryRedisHealthIndicator(template, agentMemoryRedisCircuitBreaker,
+			CircuitBreaker agentMemoryRedisCircuitBreaker, ObjectProvider<CircuitBreakerRouting> circuitBreakerRouting,
+			ObjectProvider<LatencyMonitor> latencyMonitor, AgentMemoryRedisProperties properties,
+			ObjectProvider<RecoveryJournal> recoveryJournal) {
+		return new AgentMemoryRedisHealthIndicator(template,
+				circuitBreakerRouting.getIfAvailable(() -> CircuitBreakerRouting.single(agentMemoryRedisCircuitBreaker)),
 				latencyMonitor.getIfAvailable(),
 				properties.getHealth().isDownWhenOpen(), recoveryJournal.getIfAvailable());
 	}

@@ -65,22 +65,44 @@ final class RedisCircuitBreakerFactory {
 		if (this.layers != null) {
 			config = this.layers.applyTo(config);
 		}
+		return register(RedisCircuitBreakers.NAME, config, this.layers != null && this.layers.createInstance());
+	}
+
+	/**
+	 * Create the circuit breaker of one Redis Cluster master, or take it from the
+	 * registry: the cluster's configuration, changed by
+	 * {@code resilience4j.circuitbreaker.instances.<name>.*} and the customizer named for
+	 * it, if any.
+	 * @param cluster the cluster's breaker
+	 * @param name the master's breaker's name
+	 * @return the circuit breaker
+	 */
+	CircuitBreaker createMasterCircuitBreaker(CircuitBreaker cluster, String name) {
+		Assert.notNull(cluster, "'cluster' must not be null");
+		Assert.hasText(name, "'name' must not be empty");
+		CircuitBreakerConfig config = cluster.getCircuitBreakerConfig();
+		if (this.layers != null) {
+			config = this.layers.applyInstanceTo(name, config);
+		}
+		return register(name, config, this.layers != null && this.layers.createInstance(name));
+	}
+
+	private CircuitBreaker register(String name, CircuitBreakerConfig config, boolean createdByResilience4j) {
 		if (this.registry == null) {
-			return CircuitBreaker.of(RedisCircuitBreakers.NAME, config);
+			return CircuitBreaker.of(name, config);
 		}
-		CircuitBreaker registered = this.registry.find(RedisCircuitBreakers.NAME).orElse(null);
+		CircuitBreaker registered = this.registry.find(name).orElse(null);
 		if (registered == null) {
-			return this.registry.circuitBreaker(RedisCircuitBreakers.NAME, config);
+			return this.registry.circuitBreaker(name, config);
 		}
-		if (this.layers == null || !this.layers.createInstance()) {
-			logger.debug(LogMessage.format("Using circuit breaker '%s' registered by the application",
-					RedisCircuitBreakers.NAME));
+		if (!createdByResilience4j) {
+			logger.debug(LogMessage.format("Using circuit breaker '%s' registered by the application", name));
 			return registered;
 		}
-		CircuitBreaker breaker = CircuitBreaker.of(RedisCircuitBreakers.NAME, config, registered.getTags());
-		this.registry.replace(RedisCircuitBreakers.NAME, breaker);
+		CircuitBreaker breaker = CircuitBreaker.of(name, config, registered.getTags());
+		this.registry.replace(name, breaker);
 		logger.debug(LogMessage.format("Replaced circuit breaker '%s' created by Resilience4j with one based on "
-				+ "agent-memory.redis.circuit-breaker.*", RedisCircuitBreakers.NAME));
+				+ "agent-memory.redis.circuit-breaker.*", name));
 		return breaker;
 	}
 

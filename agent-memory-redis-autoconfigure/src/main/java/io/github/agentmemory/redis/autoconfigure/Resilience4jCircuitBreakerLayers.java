@@ -46,6 +46,8 @@ class Resilience4jCircuitBreakerLayers {
 	@Nullable
 	private final InstanceProperties instance;
 
+	private final Map<String, InstanceProperties> instances;
+
 	private final CompositeCustomizer<CircuitBreakerConfigCustomizer> customizers;
 
 	/**
@@ -61,7 +63,8 @@ class Resilience4jCircuitBreakerLayers {
 		Assert.notNull(customizers, "'customizers' must not be null");
 		this.name = name;
 		this.configs = properties.getConfigs();
-		this.instance = properties.getInstances().get(name);
+		this.instances = properties.getInstances();
+		this.instance = this.instances.get(name);
 		this.customizers = new CompositeCustomizer<>(customizers);
 	}
 
@@ -72,6 +75,31 @@ class Resilience4jCircuitBreakerLayers {
 	 */
 	boolean createInstance() {
 		return this.instance != null || this.customizers.getCustomizer(this.name).isPresent();
+	}
+
+	/**
+	 * Whether Resilience4j's auto-configuration creates an instance of another name at
+	 * startup (see {@link #createInstance()}).
+	 * @param name the name of the instance
+	 * @return whether the registry's instance, if any, was built from its properties
+	 */
+	boolean createInstance(String name) {
+		return this.instances.get(name) != null || this.customizers.getCustomizer(name).isPresent();
+	}
+
+	/**
+	 * Apply the top layer of another instance only,
+	 * {@code resilience4j.circuitbreaker.instances.<name>.*} and the customizer named for
+	 * it, to the configuration below (a master's breaker on Redis Cluster over the
+	 * cluster's).
+	 * @param name the name of the instance
+	 * @param below the configuration the layer changes
+	 * @return the configuration
+	 */
+	CircuitBreakerConfig applyInstanceTo(String name, CircuitBreakerConfig below) {
+		Assert.hasText(name, "'name' must not be empty");
+		Assert.notNull(below, "'below' must not be null");
+		return layer(name, this.instances.get(name), below);
 	}
 
 	/**

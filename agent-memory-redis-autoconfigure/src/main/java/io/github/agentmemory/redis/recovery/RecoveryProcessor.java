@@ -3,6 +3,7 @@ package io.github.agentmemory.redis.recovery;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -12,6 +13,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 import io.github.agentmemory.redis.command.Priority;
+import io.github.agentmemory.redis.resilience.CircuitBreakerRouting;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.core.IntervalFunction;
 import org.apache.commons.logging.Log;
@@ -37,6 +39,14 @@ import org.springframework.util.Assert;
  * back off with Resilience4j's exponential backoff up to the maximum interval.
  *
  * <p>
+ * On Redis Cluster (one breaker per master, see
+ * {@link io.github.agentmemory.redis.resilience.ClusterCircuitBreakers}) a round's keys
+ * are grouped by their master's breaker and each group sends its own probe, so that a
+ * dead master's keys never hold up a healthy master's; a round that is not applied asks
+ * for the topology to be read again, so that a dead master's keys are replayed as soon as
+ * its promoted replica serves them.
+ *
+ * <p>
  * On shutdown (after the web server, before the connection factory) replaying goes on
  * for up to the shutdown timeout, probing Redis past an open circuit, and only then is
  * what is left dropped and reported.
@@ -54,7 +64,7 @@ public class RecoveryProcessor implements SmartLifecycle {
 
 	private final RecoveryQueue queue;
 
-	private final CircuitBreaker circuitBreaker;
+	private final CircuitBreakerRouting circuitBreakers;
 
 	private final ScheduledExecutorService scheduler;
 
@@ -96,13 +106,26 @@ public class RecoveryProcessor implements SmartLifecycle {
 	public RecoveryProcessor(WriteSequencer sequencer, RecoveryQueue queue, CircuitBreaker circuitBreaker,
 			ScheduledExecutorService scheduler, Duration pollInterval, int batchSize, Duration maxAge,
 			Duration maxInterval, Duration shutdownTimeout) {
+		this(sequencer, queue, CircuitBreakerRouting.single(circuitBreaker), scheduler, pollInterval, batchSize,
+				maxAge, maxInterval, shutdownTimeout);
+	}
+
+	/**
+	 * Create a processor whose rounds probe and replay each breaker's keys on their own
+	 * (on Redis Cluster: each master's); the other parameters are those of
+	 * {@link #RecoveryProcessor(WriteSequencer, RecoveryQueue, CircuitBreaker, ScheduledExecutorService, Duration, int, Duration, Duration, Duration)}.
+	 * @param circuitBreakers the breaker of each key, as the writes are routed
+	 */
+	public RecoveryProcessor(WriteSequencer sequencer, RecoveryQueue queue, CircuitBreakerRouting circuitBreakers,
+			ScheduledExecutorService scheduler, Duration pollInterval, int batchSize, Duration maxAge,
+			Duration maxInterval, Duration shutdownTimeout) {
 		Assert.notNull(sequencer, "'sequencer' must not be null");
 		Assert.notNull(queue, "'queue' must not be null");
-		Assert.notNull(circuitBreaker, "'circuitBreaker' must not be null");
+		Assert.notNull(circuitBreakers, "'circuitBreakers' must not be null");
 		Assert.notNull(scheduler, "'scheduler' must not be null");
 		this.sequencer = sequencer;
 		this.queue = queue;
-		this.circuitBreaker = circuitBreaker;
+		this.circuitBreakers = circuitBreakers;
 		this.scheduler = scheduler;
 		this.pollInterval = pollInterval;
 		this.batchSize = batchSize;
@@ -120,11 +143,11 @@ public class RecoveryProcessor implements SmartLifecycle {
 		}
 		this.running = true;
 		if (!this.listening) {
-			this.circuitBreaker.getEventPublisher().onStateTransition((event) -> {
+			this.circuitBreakers.forEach((breaker) -> breaker.getEventPublisher().onStateTransition((event) -> {
 				if (event.getStateTransition().getToState() == CircuitBreaker.State.CLOSED) {
 					roundNow();
 				}
-			});
+			}));
 			this.listening = true;
 		}
 		scheduleRound(this.pollInterval);
@@ -171,12 +194,35 @@ public class RecoveryProcessor implements SmartLifecycle {
 	}
 
 	/**
-	 * Run one replay round now.
-	 * @return completes with whether the round's probe was applied (or nothing waited)
+	 * Run one replay round now. On Redis Cluster the round's keys are grouped by the
+	 * breaker of their master, and each group is probed and replayed on its own, all at
+	 * once: the keys of a healthy master replay without waiting for a dead one's.
+	 * @return completes with whether the round's probes were all applied (or nothing
+	 * waited)
 	 */
 	public CompletableFuture<Boolean> replay() {
 		this.sequencer.expire(this.maxAgeNanos);
 		List<String> keys = this.queue.keysToReplay(this.batchSize);
+		if (this.circuitBreakers.isSingle() || keys.size() < 2) {
+			return replay(keys);
+		}
+		Map<CircuitBreaker, List<String>> shards = new LinkedHashMap<>();
+		for (String key : keys) {
+			shards.computeIfAbsent(this.circuitBreakers.forKey(key), (breaker) -> new ArrayList<>()).add(key);
+		}
+		if (shards.size() == 1) {
+			return replay(keys);
+		}
+		List<CompletableFuture<Boolean>> rounds = new ArrayList<>(shards.size());
+		for (List<String> shard : shards.values()) {
+			rounds.add(replay(shard));
+		}
+		return CompletableFuture.allOf(rounds.toArray(CompletableFuture[]::new))
+			.thenApply((all) -> rounds.stream().allMatch(CompletableFuture::join));
+	}
+
+	/** Probe with the first key that can send, then replay the others if it was applied. */
+	private CompletableFuture<Boolean> replay(List<String> keys) {
 		for (int i = 0; i < keys.size(); i++) {
 			// the probe: the first key whose oldest write can be sent now (busy keys are skipped)
 			CompletableFuture<Boolean> probe = this.sequencer.replay(keys.get(i), true);
@@ -233,13 +279,24 @@ public class RecoveryProcessor implements SmartLifecycle {
 			trackDrain(sizeBefore, size);
 			return (size > 0 && size < sizeBefore) ? Duration.ZERO : this.pollInterval;
 		}
-		if (this.circuitBreaker.getState() == CircuitBreaker.State.OPEN) {
+		// the keys of an open circuit may be served by another master by now
+		this.circuitBreakers.circuitRejected();
+		if (anyOpen()) {
 			// the breaker's own wait is the backoff: look again every poll interval
 			this.failedRounds = 0;
 			return this.pollInterval;
 		}
 		this.failedRounds = Math.min(this.failedRounds + 1, 30);
 		return Duration.ofMillis(this.backoff.apply(this.failedRounds));
+	}
+
+	private boolean anyOpen() {
+		for (CircuitBreaker breaker : this.circuitBreakers.circuitBreakers()) {
+			if (breaker.getState() == CircuitBreaker.State.OPEN) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	/** One INFO line per drain: how many writes were replayed in how long. */
@@ -272,13 +329,15 @@ public class RecoveryProcessor implements SmartLifecycle {
 		if (this.queue.size() == 0 || System.nanoTime() - deadline >= 0) {
 			return CompletableFuture.completedFuture(null);
 		}
-		if (this.circuitBreaker.getState() == CircuitBreaker.State.OPEN) {
-			try {
-				// shutting down: do not wait out the open state, probe Redis now
-				this.circuitBreaker.transitionToHalfOpenState();
-			}
-			catch (RuntimeException ex) {
-				logger.debug("Could not probe Redis past the open circuit", ex);
+		for (CircuitBreaker breaker : this.circuitBreakers.circuitBreakers()) {
+			if (breaker.getState() == CircuitBreaker.State.OPEN) {
+				try {
+					// shutting down: do not wait out the open state, probe Redis now
+					breaker.transitionToHalfOpenState();
+				}
+				catch (RuntimeException ex) {
+					logger.debug("Could not probe Redis past the open circuit", ex);
+				}
 			}
 		}
 		int sizeBefore = this.queue.size();

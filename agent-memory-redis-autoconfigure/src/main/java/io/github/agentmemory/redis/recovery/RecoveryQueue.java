@@ -2,10 +2,12 @@ package io.github.agentmemory.redis.recovery;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 import io.github.agentmemory.redis.command.Priority;
 
@@ -171,6 +173,23 @@ public final class RecoveryQueue {
 			}
 		}
 		return false;
+	}
+
+	/**
+	 * The waiting writes, counted by a function of their key (on Redis Cluster, the
+	 * breaker of the key's master). Visits every waiting write under the queue's lock.
+	 * @param <K> the type of the function's result
+	 * @param classifier the function of a key
+	 * @return count per result, in no particular order
+	 */
+	public synchronized <K> Map<K, Integer> countByKey(Function<String, K> classifier) {
+		Map<K, Integer> counts = new HashMap<>();
+		for (int i = 0; i < PRIORITIES.length; i++) {
+			for (PendingWrite write = this.heads[i]; write != null; write = write.next) {
+				counts.merge(classifier.apply(write.key()), 1, Integer::sum);
+			}
+		}
+		return counts;
 	}
 
 	/**

@@ -8,6 +8,7 @@ import java.util.function.Consumer;
 import io.github.agentmemory.redis.command.DropReason;
 import io.github.agentmemory.redis.recovery.PendingWrite.Handling;
 import io.github.agentmemory.redis.recovery.PendingWrite.State;
+import io.github.agentmemory.redis.resilience.CircuitBreakerRouting;
 import io.github.agentmemory.redis.resilience.RedisCircuitOpenException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 
@@ -34,7 +35,7 @@ final class WaitingWrites {
 
 	private final KeyLanes lanes;
 
-	private final CircuitBreaker circuitBreaker;
+	private final CircuitBreakerRouting circuitBreakers;
 
 	private final QueueAdmission admission;
 
@@ -44,10 +45,10 @@ final class WaitingWrites {
 
 	private final Consumer<String> replayer;
 
-	WaitingWrites(KeyLanes lanes, CircuitBreaker circuitBreaker, QueueAdmission admission, WriteOutcomes outcomes,
-			Scheduler scheduler, Consumer<String> replayer) {
+	WaitingWrites(KeyLanes lanes, CircuitBreakerRouting circuitBreakers, QueueAdmission admission,
+			WriteOutcomes outcomes, Scheduler scheduler, Consumer<String> replayer) {
 		this.lanes = lanes;
-		this.circuitBreaker = circuitBreaker;
+		this.circuitBreakers = circuitBreakers;
 		this.admission = admission;
 		this.outcomes = outcomes;
 		this.scheduler = scheduler;
@@ -56,7 +57,7 @@ final class WaitingWrites {
 
 	/** A write arrives while earlier writes to its key wait: it waits too, by its handling. */
 	void arriveBehind(KeyLane lane, PendingWrite write, Effects effects) {
-		boolean circuitClosed = this.circuitBreaker.getState() == CircuitBreaker.State.CLOSED;
+		boolean circuitClosed = this.circuitBreakers.forKey(lane.key).getState() == CircuitBreaker.State.CLOSED;
 		switch (write.handling) {
 			case DROP -> {
 				write.claim(State.SENDING, State.DONE);
@@ -88,9 +89,10 @@ final class WaitingWrites {
 			return;
 		}
 		write.claim(State.SENDING, State.DONE);
+		CircuitBreaker breaker = this.circuitBreakers.forKey(lane.key);
 		RedisCircuitOpenException rejected = new RedisCircuitOpenException(
-				write.write.command() + " (its key has writes waiting for replay)", this.circuitBreaker.getName(),
-				this.circuitBreaker.getState());
+				write.write.command() + " (its key has writes waiting for replay)", breaker.getName(),
+				breaker.getState());
 		this.outcomes.failed(write, rejected, false, effects);
 	}
 
@@ -115,9 +117,17 @@ final class WaitingWrites {
 		effects.run();
 	}
 
-	/** The breaker opened: writes waiting for a retry stop waiting (I1: no wasted wait). */
-	void circuitOpened() {
+	/**
+	 * A breaker opened: the writes of its keys waiting for a retry stop waiting (I1: no
+	 * wasted wait); on Redis Cluster the writes of keys on other masters go on waiting.
+	 * @param opened the breaker that opened
+	 */
+	void circuitOpened(CircuitBreaker opened) {
+		boolean single = this.circuitBreakers.isSingle();
 		for (KeyLane lane : this.lanes.all()) {
+			if (!single && this.circuitBreakers.forKey(lane.key) != opened) {
+				continue;
+			}
 			Effects effects = new Effects();
 			synchronized (lane) {
 				List<PendingWrite> retrying = new ArrayList<>();

@@ -17,6 +17,7 @@ import io.github.agentmemory.redis.command.WriteOutcome;
 import io.github.agentmemory.redis.recovery.PendingWrite.Handling;
 import io.github.agentmemory.redis.recovery.PendingWrite.State;
 import io.github.agentmemory.redis.recovery.journal.RecoveryJournal;
+import io.github.agentmemory.redis.resilience.CircuitBreakerRouting;
 import io.github.agentmemory.redis.resilience.RedisFaultClassifier;
 import io.github.agentmemory.redis.resilience.RetryPolicy;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -68,8 +69,6 @@ public class WriteSequencer implements DisposableBean {
 	private final KeyLanes lanes = new KeyLanes();
 
 	private final WriteSender sender;
-
-	private final CircuitBreaker circuitBreaker;
 
 	private final ScheduledExecutorService scheduler;
 
@@ -123,8 +122,23 @@ public class WriteSequencer implements DisposableBean {
 			RedisFaultClassifier classifier, RetryPolicy defaultRetryPolicy, RecoveryQueue queue,
 			RecoveryCounters counters, boolean queueEnabled, int maxQueuedAttempts, LongSupplier nanoTime,
 			@Nullable RecoveryJournal journal) {
+		this(sender, CircuitBreakerRouting.single(circuitBreaker), scheduler, classifier, defaultRetryPolicy, queue,
+				counters, queueEnabled, maxQueuedAttempts, nanoTime, journal);
+	}
+
+	/**
+	 * Create a sequencer whose writes go through the breaker of their key (on Redis
+	 * Cluster, of the key's master): when one opens, only the writes of its keys stop
+	 * waiting for a retry. The other parameters are those of
+	 * {@link #WriteSequencer(WriteSender, CircuitBreaker, ScheduledExecutorService, RedisFaultClassifier, RetryPolicy, RecoveryQueue, RecoveryCounters, boolean, int, LongSupplier, RecoveryJournal)}.
+	 * @param circuitBreakers the breaker of each key, as the sender routes it
+	 */
+	public WriteSequencer(WriteSender sender, CircuitBreakerRouting circuitBreakers,
+			ScheduledExecutorService scheduler, RedisFaultClassifier classifier, RetryPolicy defaultRetryPolicy,
+			RecoveryQueue queue, RecoveryCounters counters, boolean queueEnabled, int maxQueuedAttempts,
+			LongSupplier nanoTime, @Nullable RecoveryJournal journal) {
 		Assert.notNull(sender, "'sender' must not be null");
-		Assert.notNull(circuitBreaker, "'circuitBreaker' must not be null");
+		Assert.notNull(circuitBreakers, "'circuitBreakers' must not be null");
 		Assert.notNull(scheduler, "'scheduler' must not be null");
 		Assert.notNull(classifier, "'classifier' must not be null");
 		Assert.notNull(defaultRetryPolicy, "'defaultRetryPolicy' must not be null");
@@ -133,7 +147,6 @@ public class WriteSequencer implements DisposableBean {
 		Assert.isTrue(maxQueuedAttempts >= 1, "'maxQueuedAttempts' must be at least 1");
 		Assert.notNull(nanoTime, "'nanoTime' must not be null");
 		this.sender = sender;
-		this.circuitBreaker = circuitBreaker;
 		this.scheduler = scheduler;
 		this.defaultRetryPolicy = defaultRetryPolicy;
 		this.queue = queue;
@@ -144,13 +157,13 @@ public class WriteSequencer implements DisposableBean {
 		this.failures = new FailedWrites(classifier, queue, this.admission, this.outcomes,
 				(lane, delay) -> schedule(() -> replay(lane.key, false, true), delay), () -> this.closed, queueEnabled,
 				maxQueuedAttempts, nanoTime);
-		this.waiting = new WaitingWrites(this.lanes, circuitBreaker, this.admission, this.outcomes, this::schedule,
+		this.waiting = new WaitingWrites(this.lanes, circuitBreakers, this.admission, this.outcomes, this::schedule,
 				(key) -> replay(key, false));
-		circuitBreaker.getEventPublisher().onStateTransition((event) -> {
+		circuitBreakers.forEach((breaker) -> breaker.getEventPublisher().onStateTransition((event) -> {
 			if (event.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {
-				this.waiting.circuitOpened();
+				this.waiting.circuitOpened(breaker);
 			}
-		});
+		}));
 	}
 
 	/**

@@ -22,7 +22,9 @@ import org.springframework.lang.Nullable;
 import org.springframework.util.Assert;
 
 /**
- * Runs asynchronous Redis calls behind one circuit breaker, with non-blocking retries.
+ * Runs asynchronous Redis calls behind a circuit breaker (one, or on Redis Cluster the
+ * one of the call's master, see {@link CircuitBreakerRouting}), with non-blocking
+ * retries.
  *
  * <p>
  * Each attempt first asks the circuit breaker for permission: when the circuit is open
@@ -62,6 +64,12 @@ public class ResilientCommandExecutor implements AutoCloseable {
 	/** Calls waiting for their next attempt. */
 	private final Set<Attempts<?>> waiting = ConcurrentHashMap.newKeySet();
 
+	/** The breakers whose opening is listened to ({@link #watch}). */
+	private final Set<CircuitBreaker> watched = ConcurrentHashMap.newKeySet();
+
+	/** Routes every call of {@link #execute(String, boolean, Supplier)} to the breaker. */
+	private final Supplier<CircuitBreaker> route;
+
 	private volatile boolean closed;
 
 	/**
@@ -84,9 +92,24 @@ public class ResilientCommandExecutor implements AutoCloseable {
 		this.scheduler = scheduler;
 		this.classifier = classifier;
 		this.translator = translator;
+		this.route = () -> circuitBreaker;
+		watch(circuitBreaker);
+	}
+
+	/**
+	 * Listen to a breaker that {@link #execute(Supplier, String, boolean, Supplier)} calls
+	 * go through: when it opens, the calls waiting for a retry behind it are tried at once
+	 * (and so fail fast). Watching a breaker twice has no effect.
+	 * @param circuitBreaker the breaker
+	 */
+	public void watch(CircuitBreaker circuitBreaker) {
+		Assert.notNull(circuitBreaker, "'circuitBreaker' must not be null");
+		if (!this.watched.add(circuitBreaker)) {
+			return;
+		}
 		circuitBreaker.getEventPublisher().onStateTransition((event) -> {
 			if (event.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {
-				this.waiting.forEach(Attempts::retryNow);
+				this.waiting.forEach((attempts) -> attempts.retryNowIfBehind(circuitBreaker));
 			}
 		});
 	}
@@ -112,7 +135,26 @@ public class ResilientCommandExecutor implements AutoCloseable {
 	 */
 	public <T> CompletableFuture<T> execute(String command, boolean idempotent,
 			Supplier<? extends CompletionStage<T>> call) {
-		return run(command, idempotent ? this.retry : null, call);
+		return run(this.route, command, idempotent ? this.retry : null, call);
+	}
+
+	/**
+	 * Run a call through the circuit breaker of its route (on Redis Cluster, the breaker
+	 * of its key's master, see {@link CircuitBreakerRouting}), retrying it with the
+	 * default policy when it is idempotent. The route is asked again before every
+	 * attempt: a retry after a failover goes through the breaker of the key's new master.
+	 * Breakers a route gives must be {@linkplain #watch watched}.
+	 * @param <T> the result type
+	 * @param route the breaker of the call's next attempt
+	 * @param command the command name, for messages and logs
+	 * @param idempotent whether the call may safely run more than once
+	 * @param call starts one attempt
+	 * @return the result, or a {@link DataAccessException}
+	 */
+	public <T> CompletableFuture<T> execute(Supplier<CircuitBreaker> route, String command, boolean idempotent,
+			Supplier<? extends CompletionStage<T>> call) {
+		Assert.notNull(route, "'route' must not be null");
+		return run(route, command, idempotent ? this.retry : null, call);
 	}
 
 	/**
@@ -179,9 +221,9 @@ public class ResilientCommandExecutor implements AutoCloseable {
 		return this.scheduler;
 	}
 
-	private <T> CompletableFuture<T> run(String command, @Nullable Retry retry,
+	private <T> CompletableFuture<T> run(Supplier<CircuitBreaker> route, String command, @Nullable Retry retry,
 			Supplier<? extends CompletionStage<T>> call) {
-		Attempts<T> attempts = new Attempts<>(command, call, (retry != null) ? retry.asyncContext() : null);
+		Attempts<T> attempts = new Attempts<>(route, command, call, (retry != null) ? retry.asyncContext() : null);
 		attempts.next();
 		return attempts.result;
 	}
@@ -202,6 +244,11 @@ public class ResilientCommandExecutor implements AutoCloseable {
 	 */
 	private final class Attempts<T> {
 
+		private final Supplier<CircuitBreaker> route;
+
+		/** The breaker of the latest attempt; read after the call joined {@link #waiting}. */
+		private CircuitBreaker breaker;
+
 		private final String command;
 
 		private final Supplier<? extends CompletionStage<T>> call;
@@ -219,14 +266,17 @@ public class ResilientCommandExecutor implements AutoCloseable {
 		@Nullable
 		private volatile ScheduledFuture<?> retry;
 
-		Attempts(String command, Supplier<? extends CompletionStage<T>> call, @Nullable Retry.AsyncContext<T> retry) {
+		Attempts(Supplier<CircuitBreaker> route, String command, Supplier<? extends CompletionStage<T>> call,
+				@Nullable Retry.AsyncContext<T> retry) {
+			this.route = route;
 			this.command = command;
 			this.call = call;
 			this.retryContext = retry;
 		}
 
 		void next() {
-			CircuitBreaker breaker = ResilientCommandExecutor.this.circuitBreaker;
+			CircuitBreaker breaker = this.route.get();
+			this.breaker = breaker;
 			if (!breaker.tryAcquirePermission()) {
 				RedisCircuitOpenException rejected = new RedisCircuitOpenException(this.command, breaker.getName(),
 						breaker.getState());
@@ -238,11 +288,10 @@ public class ResilientCommandExecutor implements AutoCloseable {
 			}
 			this.attempt++;
 			long start = System.nanoTime();
-			start(this.call).whenComplete((value, error) -> completed(value, error, start));
+			start(this.call).whenComplete((value, error) -> completed(breaker, value, error, start));
 		}
 
-		private void completed(T value, Throwable error, long start) {
-			CircuitBreaker breaker = ResilientCommandExecutor.this.circuitBreaker;
+		private void completed(CircuitBreaker breaker, T value, Throwable error, long start) {
 			long duration = System.nanoTime() - start;
 			if (error == null) {
 				breaker.onSuccess(duration, TimeUnit.NANOSECONDS);
@@ -296,8 +345,14 @@ public class ResilientCommandExecutor implements AutoCloseable {
 			}
 		}
 
-		/** The circuit opened: try now (the breaker rejects it) instead of waiting. */
-		void retryNow() {
+		/** A circuit opened: if it is this call's, try now (the breaker rejects it) instead of waiting. */
+		void retryNowIfBehind(CircuitBreaker opened) {
+			if (this.breaker == opened) {
+				retryNow();
+			}
+		}
+
+		private void retryNow() {
 			if (ResilientCommandExecutor.this.waiting.remove(this)) {
 				cancelTimer();
 				next();

@@ -31,12 +31,32 @@ public final class RedisClusterExtension extends RedisDeploymentExtension {
 
 	private final int[] ports = RedisProcesses.freePorts(MASTERS * 2);
 
+	private final List<String> config;
+
+	/**
+	 * A cluster with the default configuration.
+	 */
+	public RedisClusterExtension() {
+		this(new String[0]);
+	}
+
+	/**
+	 * A cluster with more configuration lines for every node, such as
+	 * {@code cluster-require-full-coverage no}.
+	 * @param config the lines
+	 */
+	public RedisClusterExtension(String... config) {
+		List<String> lines = new ArrayList<>(List.of("save \"\"", "appendonly no", "cluster-enabled yes",
+				"cluster-config-file nodes.conf", "cluster-node-timeout 1000"));
+		lines.addAll(List.of(config));
+		this.config = List.copyOf(lines);
+	}
+
 	@Override
 	public void beforeAll(ExtensionContext context) {
 		this.processes = new RedisProcesses();
 		for (int port : this.ports) {
-			this.processes.start(port, false, List.of("save \"\"", "appendonly no", "cluster-enabled yes",
-					"cluster-config-file nodes.conf", "cluster-node-timeout 1000"));
+			this.processes.start(port, false, this.config);
 		}
 		for (int i = 0; i < MASTERS; i++) {
 			int[] slots = IntStream.range(i * SLOTS / MASTERS, (i + 1) * SLOTS / MASTERS).toArray();
