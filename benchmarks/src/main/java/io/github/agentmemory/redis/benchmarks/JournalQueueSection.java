@@ -112,6 +112,9 @@ final class JournalQueueSection {
 		this.properties.put("agent-memory.redis.recovery.journal.enabled", true);
 		this.properties.put("agent-memory.redis.recovery.journal.path", directory.toString());
 		this.properties.put("agent-memory.redis.recovery.journal.sync", sync.name());
+		if (this.options.journalFlushConsolidation) {
+			this.properties.put("agent-memory.redis.flush-consolidation.enabled", true);
+		}
 		double queuedPerSecond;
 		double heapPerWrite;
 		double journalHeapPerWrite;
@@ -244,7 +247,8 @@ final class JournalQueueSection {
 				+ "(the queued writes are HANDED_OVER), the server restarted and a new context started on the same "
 				+ "journal; it takes the writes back and drains them. %d measured rounds after one warm-up round, "
 				+ "the sync policies interleaved in an order rotated per round; medians (min–max). Settings: %s; "
-				+ "everything else default (poll interval 1 s, batch size 500, max-batch 4096).\n\n",
+				+ "everything else default (poll interval 1 s, batch size 500, max-batch 4096). The drain rate "
+				+ "is taken until the queue is empty; the last writes sent may still be in flight then.\n\n",
 				this.options.journalQueueWrites, IN_FLIGHT, this.options.journalRounds,
 				this.properties.entrySet()
 					.stream()

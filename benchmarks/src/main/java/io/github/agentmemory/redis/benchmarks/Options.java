@@ -36,6 +36,9 @@ final class Options {
 	/** Measured rounds of the journal-queue section (after one warm-up round). */
 	int journalRounds = 3;
 
+	/** Whether the journal-queue section turns on agent-memory.redis.flush-consolidation. */
+	boolean journalFlushConsolidation;
+
 	/** Where the journal-queue section keeps its journals: use the disk to measure, not a tmpfs. */
 	String journalDirectory = "benchmarks/target/journal-queue-bench";
 
@@ -98,6 +101,9 @@ final class Options {
 			}
 			else if (arg.startsWith("--journal-rounds=")) {
 				o.journalRounds = Integer.parseInt(value);
+			}
+			else if (arg.startsWith("--journal-flush-consolidation=")) {
+				o.journalFlushConsolidation = Boolean.parseBoolean(value);
 			}
 			else if (arg.startsWith("--journal-dir=")) {
 				o.journalDirectory = value;
