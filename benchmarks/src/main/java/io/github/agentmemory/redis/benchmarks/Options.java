@@ -30,6 +30,18 @@ final class Options {
 
 	int drainTimeoutSeconds = 120;
 
+	/** Writes queued into the journal per cell of the journal-queue section. */
+	int journalQueueWrites = 100_000;
+
+	/** Measured rounds of the journal-queue section (after one warm-up round). */
+	int journalRounds = 3;
+
+	/** Whether the journal-queue section turns on agent-memory.redis.flush-consolidation. */
+	boolean journalFlushConsolidation;
+
+	/** Where the journal-queue section keeps its journals: use the disk to measure, not a tmpfs. */
+	String journalDirectory = "benchmarks/target/journal-queue-bench";
+
 	int coldPairs = 8;
 
 	int warmStarts = 10;
@@ -39,7 +51,7 @@ final class Options {
 
 	boolean coalescing = true;
 
-	Set<String> sections = new TreeSet<>(List.of("load", "failfast", "recovery", "startup"));
+	Set<String> sections = new TreeSet<>(List.of("load", "failfast", "recovery", "journal-queue", "startup"));
 
 	List<Workload.Op> ops = new ArrayList<>(Arrays.asList(Workload.Op.values()));
 
@@ -62,6 +74,8 @@ final class Options {
 				o.cellMillis = 150;
 				o.openCircuitCalls = 50_000;
 				o.coldPairs = 2;
+				o.journalRounds = 1;
+				o.journalQueueWrites = 50_000;
 				o.warmStarts = 4;
 			}
 		}
@@ -81,6 +95,18 @@ final class Options {
 			}
 			else if (arg.startsWith("--drain-warmups=")) {
 				o.drainWarmups = Integer.parseInt(value);
+			}
+			else if (arg.startsWith("--journal-queue-writes=")) {
+				o.journalQueueWrites = Integer.parseInt(value);
+			}
+			else if (arg.startsWith("--journal-rounds=")) {
+				o.journalRounds = Integer.parseInt(value);
+			}
+			else if (arg.startsWith("--journal-flush-consolidation=")) {
+				o.journalFlushConsolidation = Boolean.parseBoolean(value);
+			}
+			else if (arg.startsWith("--journal-dir=")) {
+				o.journalDirectory = value;
 			}
 			else if (arg.startsWith("--cold-pairs=")) {
 				o.coldPairs = Integer.parseInt(value);

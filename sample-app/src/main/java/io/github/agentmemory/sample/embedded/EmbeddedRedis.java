@@ -35,6 +35,16 @@ public class EmbeddedRedis implements DisposableBean {
 	 * @param port the port, 0 for a free one
 	 */
 	public EmbeddedRedis(int port) {
+		this(port, true);
+	}
+
+	/**
+	 * Create a server on the given port, or on a free one, and start it unless told not
+	 * to (to start the application during an outage; {@link #start()} starts it later).
+	 * @param port the port, 0 for a free one
+	 * @param start whether to start the server now
+	 */
+	public EmbeddedRedis(int port, boolean start) {
 		this.port = (port != 0) ? port : freePort();
 		try {
 			this.directory = Files.createTempDirectory("sample-redis-");
@@ -42,7 +52,13 @@ public class EmbeddedRedis implements DisposableBean {
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
 		}
-		start();
+		if (start) {
+			start();
+		}
+		else {
+			logger.warn("Embedded redis-server on 127.0.0.1:" + this.port + " not started "
+					+ "(sample.embedded-redis.down-at-start): POST /demo/redis/start starts it");
+		}
 	}
 
 	/**

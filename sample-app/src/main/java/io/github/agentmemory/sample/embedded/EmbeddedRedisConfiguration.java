@@ -16,8 +16,9 @@ import org.springframework.context.annotation.Configuration;
 class EmbeddedRedisConfiguration {
 
 	@Bean
-	EmbeddedRedis embeddedRedis(@Value("${sample.embedded-redis.port:0}") int port) {
-		return new EmbeddedRedis(port);
+	EmbeddedRedis embeddedRedis(@Value("${sample.embedded-redis.port:0}") int port,
+			@Value("${sample.embedded-redis.down-at-start:false}") boolean downAtStart) {
+		return new EmbeddedRedis(port, !downAtStart);
 	}
 
 	@Bean
