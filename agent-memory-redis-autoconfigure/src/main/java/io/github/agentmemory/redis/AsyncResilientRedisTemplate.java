@@ -640,7 +640,8 @@ public class AsyncResilientRedisTemplate {
 	 * @param state its state
 	 * @param storeFunction turns the state into writes
 	 * @param priority how to handle writes that cannot be applied at once
-	 * @param retryPolicy retries of a {@code CRITICAL} store (0 attempts: none)
+	 * @param retryPolicy retries of a {@code CRITICAL} store ({@link RetryPolicy#none()}:
+	 * no retry)
 	 * @return the outcome of every write and the overall status
 	 */
 	public CompletableFuture<StoreOutcome> storeWithRetry(String agentId, Map<String, String> state,
@@ -744,7 +745,9 @@ public class AsyncResilientRedisTemplate {
 	 * made with {@code execute} may overtake, or be overtaken by, a write to the same key
 	 * that waits for replay. The connection is shared by every caller, so commands that
 	 * change its state ({@code MULTI}/{@code EXEC}, {@code SELECT}, {@code WATCH},
-	 * {@code CLIENT}, {@code AUTH}, blocking pops, subscriptions...) are refused with
+	 * {@code CLIENT}, {@code AUTH}, blocking pops, subscriptions...) are refused before
+	 * anything is sent: the future fails with an
+	 * {@link org.springframework.dao.InvalidDataAccessApiUsageException} whose cause is an
 	 * {@link IllegalArgumentException}.
 	 * @param <T> the reply type
 	 * @param command the command name, for messages and logs

@@ -444,7 +444,8 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 	}
 
 	/**
-	 * The library's own scheduler (retry backoff, connection attempts, recovery).
+	 * The library's own scheduler (retry backoff, deadlines, recovery, the latency probe;
+	 * connection attempts run on a thread of their own).
 	 */
 	public static class Scheduler {
 
@@ -620,7 +621,7 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 			private JournalSync sync = JournalSync.PROCESS_CRASH;
 
 			/**
-			 * Most writes committed in one transaction (group commit).
+			 * Most appends and removals committed in one transaction (group commit).
 			 */
 			private int maxBatch = 4096;
 

@@ -278,8 +278,8 @@ public final class RetryPolicy {
 		}
 
 		/**
-		 * Randomisation of each wait: 0 for none, up to 1.
-		 * @param jitter from 0 to 1
+		 * Randomisation of each wait: 0 for none, up to below 1.
+		 * @param jitter from 0 to below 1
 		 * @return this builder
 		 */
 		public Builder jitter(double jitter) {
