@@ -1,19 +1,17 @@
 package io.github.agentmemory.redis.recovery;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+
+import io.github.agentmemory.redis.test.ChildJvm;
 
 import static org.awaitility.Awaitility.await;
 
@@ -46,29 +44,14 @@ final class JournalCrashApplicationProcess implements AutoCloseable {
 	 * @throws IOException if the JVM cannot be started
 	 */
 	static JournalCrashApplicationProcess start(int writes, List<String> properties) throws IOException {
-		List<String> command = new ArrayList<>();
-		command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-		command.add("-Xmx256m");
-		command.add("-XX:TieredStopAtLevel=1");
-		command.add("-cp");
-		command.add(System.getProperty("java.class.path"));
-		command.add(JournalCrashApplication.class.getName());
+		List<String> command = ChildJvm.command(JournalCrashApplication.class, "-Xmx256m", "-XX:TieredStopAtLevel=1");
 		command.add(String.valueOf(writes));
 		properties.forEach((property) -> command.add("--" + property));
 		return new JournalCrashApplicationProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
 	}
 
 	private void read() {
-		try (BufferedReader in = new BufferedReader(
-				new InputStreamReader(this.process.getInputStream(), StandardCharsets.UTF_8))) {
-			String line;
-			while ((line = in.readLine()) != null) {
-				this.lines.add(line);
-			}
-		}
-		catch (IOException ex) {
-			// the process is gone
-		}
+		ChildJvm.collectLines(this.process.getInputStream(), this.lines);
 	}
 
 	/**

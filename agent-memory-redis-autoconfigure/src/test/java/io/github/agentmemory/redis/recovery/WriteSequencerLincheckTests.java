@@ -14,6 +14,8 @@ import io.github.agentmemory.redis.command.RedisWrite;
 import io.github.agentmemory.redis.command.WriteOutcome;
 import io.github.agentmemory.redis.command.WriteOutcome.Status;
 import io.github.agentmemory.redis.recovery.WritePathFixture.Send;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jetbrains.lincheck.datastructures.IntGen;
 import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.Operation;
@@ -39,6 +41,8 @@ import org.slf4j.LoggerFactory;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WriteSequencerLincheckTests {
+
+	private static final Log logger = LogFactory.getLog(WriteSequencerLincheckTests.class);
 
 	private static final Logger dropLog = (Logger) LoggerFactory.getLogger(DropLog.class);
 
@@ -104,7 +108,7 @@ class WriteSequencerLincheckTests {
 					}
 				}
 			});
-			System.out.println("failing reply racing close: " + iterations + " races");
+			logger.info("failing reply racing close: " + iterations + " races");
 		}
 	}
 
@@ -145,7 +149,7 @@ class WriteSequencerLincheckTests {
 				fixture.sequencer.close();
 				check(fixture, List.of(waiting, failing));
 			});
-			System.out.println("eviction and expiry racing a failure: " + iterations + " races");
+			logger.info("eviction and expiry racing a failure: " + iterations + " races");
 		}
 	}
 

@@ -1,13 +1,10 @@
 package io.github.agentmemory.redis.recovery.journal;
 
-import java.io.BufferedReader;
+import io.github.agentmemory.redis.test.ChildJvm;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -37,12 +34,7 @@ final class JournalChildProcess implements AutoCloseable {
 	}
 
 	static JournalChildProcess start(Path workDirectory, String... args) throws IOException {
-		List<String> command = new ArrayList<>();
-		command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-		command.add("-Xmx256m");
-		command.add("-cp");
-		command.add(System.getProperty("java.class.path"));
-		command.add(JournalChild.class.getName());
+		List<String> command = ChildJvm.command(JournalChild.class, "-Xmx256m");
 		command.addAll(List.of(args));
 		Path errors = Files.createTempFile(workDirectory, "child-", ".err");
 		Process process = new ProcessBuilder(command).redirectError(errors.toFile()).start();
@@ -50,16 +42,7 @@ final class JournalChildProcess implements AutoCloseable {
 	}
 
 	private void read() {
-		try (BufferedReader in = new BufferedReader(
-				new InputStreamReader(this.process.getInputStream(), StandardCharsets.UTF_8))) {
-			String line;
-			while ((line = in.readLine()) != null) {
-				this.lines.add(line);
-			}
-		}
-		catch (IOException ex) {
-			// the child is gone
-		}
+		ChildJvm.collectLines(this.process.getInputStream(), this.lines);
 	}
 
 	List<String> lines() {
