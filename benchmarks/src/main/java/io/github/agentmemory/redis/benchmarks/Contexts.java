@@ -4,11 +4,17 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import io.github.agentmemory.redis.autoconfigure.AgentMemoryRedisAutoConfiguration;
+import io.github.agentmemory.redis.autoconfigure.AgentMemoryRedisHealthContributorAutoConfiguration;
+import io.github.agentmemory.redis.autoconfigure.AgentMemoryRedisMetricsAutoConfiguration;
 import io.lettuce.core.resource.NettyCustomizer;
 import io.netty.channel.Channel;
 import io.netty.handler.flush.FlushConsolidationHandler;
 
 import org.springframework.boot.Banner;
+import org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration;
+import org.springframework.boot.actuate.autoconfigure.metrics.MetricsAutoConfiguration;
+import org.springframework.boot.actuate.autoconfigure.metrics.export.simple.SimpleMetricsExportAutoConfiguration;
+import org.springframework.boot.actuate.autoconfigure.metrics.redis.LettuceMetricsAutoConfiguration;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.boot.autoconfigure.data.redis.ClientResourcesBuilderCustomizer;
@@ -29,10 +35,17 @@ final class Contexts {
 	}
 
 	/** Boot's Redis (and reactive Redis) auto-configuration plus the starter's. */
+	/**
+	 * The starter the way a user gets it: the full auto-configuration with actuator and
+	 * Micrometer on (so Boot's Lettuce command-latency recorder too), and Boot's reactive
+	 * template for the comparison. Use with {@link #userProperties(String, int)}.
+	 */
 	@Configuration(proxyBeanMethods = false)
-	@ImportAutoConfiguration({ RedisAutoConfiguration.class, RedisReactiveAutoConfiguration.class,
-			AgentMemoryRedisAutoConfiguration.class })
-	static class WithStarterAndReactive {
+	@ImportAutoConfiguration({ MetricsAutoConfiguration.class, CompositeMeterRegistryAutoConfiguration.class,
+			SimpleMetricsExportAutoConfiguration.class, LettuceMetricsAutoConfiguration.class,
+			RedisAutoConfiguration.class, RedisReactiveAutoConfiguration.class, AgentMemoryRedisAutoConfiguration.class,
+			AgentMemoryRedisMetricsAutoConfiguration.class, AgentMemoryRedisHealthContributorAutoConfiguration.class })
+	static class UserSetup {
 
 	}
 
@@ -74,6 +87,16 @@ final class Contexts {
 		Map<String, Object> properties = new LinkedHashMap<>();
 		properties.put("spring.data.redis.host", host);
 		properties.put("spring.data.redis.port", port);
+		return properties;
+	}
+
+	/**
+	 * Properties of {@link UserSetup}: Redis at the address, with the command timeout a
+	 * user sets ({@code spring.data.redis.timeout=2s}).
+	 */
+	static Map<String, Object> userProperties(String host, int port) {
+		Map<String, Object> properties = redisAt(host, port);
+		properties.put("spring.data.redis.timeout", "2s");
 		return properties;
 	}
 

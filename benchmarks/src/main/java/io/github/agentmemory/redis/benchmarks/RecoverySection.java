@@ -15,6 +15,7 @@ import io.github.agentmemory.redis.recovery.RecoveryQueue;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.lang.Nullable;
 
 /**
  * Queue N NORMAL writes (distinct keys, distinct 100-byte values) while the server is
@@ -57,12 +58,17 @@ final class RecoverySection {
 
 	List<HeapHistogram.Row> growth = List.of();
 
-	private final boolean flushConsolidation;
+	/** The flush-consolidation setting, or {@code null} for the default. */
+	@Nullable
+	private final Boolean flushConsolidation;
 
-	RecoverySection(Options options, RedisProcess redis, boolean flushConsolidation) {
+	private final String title;
+
+	RecoverySection(Options options, RedisProcess redis, @Nullable Boolean flushConsolidation, String title) {
 		this.options = options;
 		this.redis = redis;
 		this.flushConsolidation = flushConsolidation;
+		this.title = title;
 	}
 
 	static String value(int i) {
@@ -85,13 +91,13 @@ final class RecoverySection {
 	void run() throws Exception {
 		this.writes = this.options.drainWrites;
 		this.redis.admin().flushall();
-		this.properties = Contexts.redisAt(this.redis.host(), this.redis.port());
+		this.properties = Contexts.userProperties(this.redis.host(), this.redis.port());
 		this.properties.put("agent-memory.redis.recovery.capacity", Math.max(100_000, this.writes * 2));
 		this.properties.put("agent-memory.redis.circuit-breaker.wait-duration-in-open-state", "1s");
-		Class<?>[] configuration = this.flushConsolidation
-				? new Class<?>[] { Contexts.BootRedisWithStarter.class, Contexts.FlushConsolidation.class }
-				: new Class<?>[] { Contexts.BootRedisWithStarter.class };
-		try (ConfigurableApplicationContext context = Contexts.start(configuration, this.properties)) {
+		if (this.flushConsolidation != null) {
+			this.properties.put("agent-memory.redis.flush-consolidation.enabled", this.flushConsolidation);
+		}
+		try (ConfigurableApplicationContext context = Contexts.start(Contexts.UserSetup.class, this.properties)) {
 			AsyncResilientRedisTemplate template = context.getBean(AsyncResilientRedisTemplate.class);
 			RecoveryQueue sequencer = context.getBean(RecoveryQueue.class);
 			for (int i = 0; i < 1000; i++) {
@@ -176,12 +182,11 @@ final class RecoverySection {
 	}
 
 	void report(StringBuilder out) {
-		out.append(this.flushConsolidation
-				? "### Recovery drain, with FlushConsolidationHandler on the application's Lettuce connection\n\n"
-				: "### Recovery drain\n\n");
+		out.append("### Recovery drain: ").append(this.title).append("\n\n");
 		out.append(Stats.f("%,d `write(RedisWrite.set(key, value), Priority.NORMAL)` calls (distinct keys, distinct "
 				+ "100-byte values) while the server is killed and the circuit open; then the server is restarted. "
-				+ "Settings: %s; everything else default (poll interval 1 s, batch size 500).\n\n", this.writes,
+				+ "User setup (actuator and metrics on, `spring.data.redis.timeout=2s`, no other traffic). "
+				+ "Settings: %s; everything else default.\n\n", this.writes,
 				this.properties.entrySet()
 					.stream()
 					.filter((e) -> e.getKey().startsWith("agent-memory"))
