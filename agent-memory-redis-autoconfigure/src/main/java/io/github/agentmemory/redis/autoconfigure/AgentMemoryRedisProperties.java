@@ -33,6 +33,8 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 
 	private final FlushConsolidation flushConsolidation = new FlushConsolidation();
 
+	private final CommandLatency commandLatency = new CommandLatency();
+
 	private final Scheduler scheduler = new Scheduler();
 
 	private final Recovery recovery = new Recovery();
@@ -67,6 +69,10 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 
 	public FlushConsolidation getFlushConsolidation() {
 		return this.flushConsolidation;
+	}
+
+	public CommandLatency getCommandLatency() {
+		return this.commandLatency;
 	}
 
 	public Scheduler getScheduler() {
@@ -439,6 +445,29 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 
 		public void setExplicitFlushAfterFlushes(int explicitFlushAfterFlushes) {
 			this.explicitFlushAfterFlushes = explicitFlushAfterFlushes;
+		}
+
+	}
+
+	/**
+	 * Lettuce's per-command latency recording on the application's Lettuce connections
+	 * (with the actuator: the {@code lettuce.command.*} meters). Off by default: it costs
+	 * every command 0.4-0.9 µs of client CPU.
+	 */
+	public static class CommandLatency {
+
+		/**
+		 * Whether Lettuce records the latency of every command (Boot's Micrometer recorder
+		 * with the actuator, else Lettuce's own collector if LatencyUtils is present).
+		 */
+		private boolean enabled = false;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
 		}
 
 	}
