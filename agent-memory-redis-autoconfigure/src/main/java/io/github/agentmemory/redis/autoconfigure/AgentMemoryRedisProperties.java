@@ -415,8 +415,8 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 	/**
 	 * Netty's FlushConsolidationHandler on the application's Lettuce connections: many
 	 * commands written in one event-loop turn go out in one socket write instead of one
-	 * each. Off by default: it helps under concurrency (many requests in flight, the
-	 * recovery queue's replay) and was not shown to help a single caller.
+	 * each. On by default: it multiplies throughput under concurrency (many requests in
+	 * flight, the recovery queue's replay) and costs a single caller nothing measurable.
 	 */
 	public static class FlushConsolidation {
 
@@ -424,7 +424,7 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 		 * Whether to add Netty's FlushConsolidationHandler to every channel of the
 		 * application's shared LettuceConnectionFactory (through its ClientResources).
 		 */
-		private boolean enabled = false;
+		private boolean enabled = true;
 
 		/**
 		 * Most flushes held back before one is passed on even while commands keep coming.
