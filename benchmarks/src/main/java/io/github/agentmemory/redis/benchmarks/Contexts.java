@@ -97,8 +97,12 @@ final class Contexts {
 	static Map<String, Object> userProperties(String host, int port) {
 		Map<String, Object> properties = redisAt(host, port);
 		properties.put("spring.data.redis.timeout", "2s");
+		properties.putAll(EXTRA);
 		return properties;
 	}
+
+	/** Properties given with {@code --set=key=value}, for every context with the starter. */
+	static final Map<String, Object> EXTRA = new LinkedHashMap<>();
 
 	static ConfigurableApplicationContext start(Class<?> configuration, Map<String, Object> properties) {
 		return start(new Class<?>[] { configuration }, properties);

@@ -34,6 +34,9 @@ final class LoadSection {
 
 	static final String COALESCING = "lettuce-flush-consolidation";
 
+	/** Raw Lettuce with FlushConsolidationHandler(256, false): consolidates within reads only. */
+	static final String COALESCING_IN_READS = "lettuce-flush-in-reads";
+
 	/** Whether the starter installs the flush-consolidation handler by default. */
 	boolean consolidatesByDefault;
 
