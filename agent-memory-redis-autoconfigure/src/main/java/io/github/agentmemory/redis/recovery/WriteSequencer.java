@@ -299,7 +299,7 @@ public class WriteSequencer implements DisposableBean {
 					giveUpAtShutdown(write, effects);
 				}
 				else if (!lane.blocksNewWrites()) {
-					lane.inFlight.addLast(write);
+					lane.addInFlight(write);
 					sendNow = true;
 				}
 				else {
@@ -373,7 +373,7 @@ public class WriteSequencer implements DisposableBean {
 	private PendingWrite nextToSend(KeyLane lane, boolean backoffOver) {
 		while (!this.closed) {
 			PendingWrite head = lane.head();
-			if (head == null || !lane.inFlight.isEmpty() || head.undecided || head.state() != State.WAITING) {
+			if (head == null || lane.hasInFlight() || head.undecided || head.state() != State.WAITING) {
 				return null;
 			}
 			if (!backoffOver && head.notBeforeNanos - this.nanoTime.getAsLong() > 0) {
