@@ -152,6 +152,12 @@ final class RecoverySection {
 					first = System.nanoTime();
 				}
 			}
+			// an empty queue is not the end: the last round's writes leave the queue when they are
+			// sent, and are applied a round trip later
+			long target = replayedBefore + this.queuedSize;
+			while (replayed(template) < target && this.dropped(template) == 0 && System.nanoTime() - end < 0) {
+				LockSupport.parkNanos(200_000);
+			}
 			last = System.nanoTime();
 			if (this.options.drainTrace != null) {
 				java.nio.file.Files.writeString(java.nio.file.Path.of(this.options.drainTrace + "-" + this.title.replace(' ', '_')
@@ -170,6 +176,10 @@ final class RecoverySection {
 			this.restartToAllNanos = last - restartedAt;
 			this.keysInRedis = this.redis.admin().dbsize();
 		}
+	}
+
+	private long dropped(AsyncResilientRedisTemplate template) {
+		return template.recoveryStats().dropped().values().stream().mapToLong(Long::longValue).sum();
 	}
 
 	private static long replayed(AsyncResilientRedisTemplate template) {
@@ -216,7 +226,7 @@ final class RecoverySection {
 		out.append(Stats.f("| **heap per queued write** (all of it: the write's own key+value Strings ≈ %.0f B included) | %s bytes |\n",
 				dataBytesPerEntry(), Stats.num(bytesPerEntry())));
 		out.append(Stats.f("| restart → first replayed write applied | %s ms |\n", Stats.num(this.restartToFirstNanos / 1e6)));
-		out.append(Stats.f("| from then → queue empty | %s ms |\n", Stats.num(this.firstToLastNanos / 1e6)));
+		out.append(Stats.f("| from then → last replayed write applied | %s ms |\n", Stats.num(this.firstToLastNanos / 1e6)));
 		out.append(Stats.f("| **drain rate** (writes / time from first to last applied) | %s writes/s |\n", Stats.num(drainPerSecond())));
 		out.append(Stats.f("| restart → all applied | %s ms |\n", Stats.num(this.restartToAllNanos / 1e6)));
 		out.append(Stats.f("| client CPU during replay, per write | %s µs |\n",
