@@ -6,9 +6,6 @@ import java.util.Map;
 import io.github.agentmemory.redis.autoconfigure.AgentMemoryRedisAutoConfiguration;
 import io.github.agentmemory.redis.autoconfigure.AgentMemoryRedisHealthContributorAutoConfiguration;
 import io.github.agentmemory.redis.autoconfigure.AgentMemoryRedisMetricsAutoConfiguration;
-import io.lettuce.core.resource.NettyCustomizer;
-import io.netty.channel.Channel;
-import io.netty.handler.flush.FlushConsolidationHandler;
 
 import org.springframework.boot.Banner;
 import org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration;
@@ -17,12 +14,10 @@ import org.springframework.boot.actuate.autoconfigure.metrics.export.simple.Simp
 import org.springframework.boot.actuate.autoconfigure.metrics.redis.LettuceMetricsAutoConfiguration;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
-import org.springframework.boot.autoconfigure.data.redis.ClientResourcesBuilderCustomizer;
 import org.springframework.boot.autoconfigure.data.redis.RedisAutoConfiguration;
 import org.springframework.boot.autoconfigure.data.redis.RedisReactiveAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
@@ -60,26 +55,6 @@ final class Contexts {
 	@Configuration(proxyBeanMethods = false)
 	@ImportAutoConfiguration({ RedisAutoConfiguration.class, AgentMemoryRedisAutoConfiguration.class })
 	static class BootRedisWithStarter {
-
-	}
-
-	/**
-	 * Write coalescing for the application's Lettuce connections, the way an application
-	 * would add it: Netty's FlushConsolidationHandler through Boot's
-	 * ClientResourcesBuilderCustomizer.
-	 */
-	@Configuration(proxyBeanMethods = false)
-	static class FlushConsolidation {
-
-		@Bean
-		ClientResourcesBuilderCustomizer flushConsolidation() {
-			return (builder) -> builder.nettyCustomizer(new NettyCustomizer() {
-				@Override
-				public void afterChannelInitialized(Channel channel) {
-					channel.pipeline().addFirst(new FlushConsolidationHandler(256, true));
-				}
-			});
-		}
 
 	}
 
