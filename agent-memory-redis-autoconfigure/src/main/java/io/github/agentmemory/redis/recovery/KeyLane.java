@@ -28,7 +28,16 @@ final class KeyLane {
 
 	final String key;
 
-	final ArrayDeque<PendingWrite> inFlight = new ArrayDeque<>(2);
+	/**
+	 * The oldest write in flight, if any: most lanes never have a second one, so no deque
+	 * is allocated for them. Older than every write in {@link #moreInFlight}.
+	 */
+	@Nullable
+	private PendingWrite firstInFlight;
+
+	/** The later writes in flight, in the order they were sent; created for a second one. */
+	@Nullable
+	private ArrayDeque<PendingWrite> moreInFlight;
 
 	/** Created when a first write waits: most lanes never have one. */
 	@Nullable
@@ -53,7 +62,26 @@ final class KeyLane {
 	}
 
 	boolean isIdle() {
-		return this.inFlight.isEmpty() && !hasWaiting();
+		return !hasInFlight() && !hasWaiting();
+	}
+
+	boolean hasInFlight() {
+		return this.firstInFlight != null || (this.moreInFlight != null && !this.moreInFlight.isEmpty());
+	}
+
+	/**
+	 * Add a write that is being sent, after those already in flight.
+	 * @param write the write
+	 */
+	void addInFlight(PendingWrite write) {
+		if (this.firstInFlight == null && (this.moreInFlight == null || this.moreInFlight.isEmpty())) {
+			this.firstInFlight = write;
+			return;
+		}
+		if (this.moreInFlight == null) {
+			this.moreInFlight = new ArrayDeque<>(4);
+		}
+		this.moreInFlight.addLast(write);
 	}
 
 	/**
@@ -62,9 +90,14 @@ final class KeyLane {
 	 * @return whether one is
 	 */
 	boolean hasInFlightAfter(long sequence) {
-		for (PendingWrite write : this.inFlight) {
-			if (write.sequence > sequence) {
-				return true;
+		if (this.firstInFlight != null && this.firstInFlight.sequence > sequence) {
+			return true;
+		}
+		if (this.moreInFlight != null) {
+			for (PendingWrite write : this.moreInFlight) {
+				if (write.sequence > sequence) {
+					return true;
+				}
 			}
 		}
 		return false;
@@ -114,12 +147,17 @@ final class KeyLane {
 		PendingWrite head = this.waiting.pollFirst();
 		head.resent = true;
 		this.resentInFlight++;
-		this.inFlight.addLast(head);
+		addInFlight(head);
 		return head;
 	}
 
 	void removeInFlight(PendingWrite write) {
-		this.inFlight.remove(write);
+		if (this.firstInFlight == write) {
+			this.firstInFlight = null;
+		}
+		else if (this.moreInFlight != null) {
+			this.moreInFlight.remove(write);
+		}
 		if (write.resent) {
 			write.resent = false;
 			this.resentInFlight--;

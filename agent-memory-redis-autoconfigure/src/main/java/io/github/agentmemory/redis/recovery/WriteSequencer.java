@@ -316,7 +316,7 @@ public class WriteSequencer implements DisposableBean {
 					giveUpAtShutdown(write, effects);
 				}
 				else if (!lane.blocksNewWrites()) {
-					lane.inFlight.addLast(write);
+					lane.addInFlight(write);
 					sendNow = true;
 				}
 				else {
@@ -406,7 +406,7 @@ public class WriteSequencer implements DisposableBean {
 			}
 			this.failures.decideSettled(lane, effects);
 			next = (error == null) ? nextToSend(lane, true) : null;
-			if (error != null && lane.inFlight.isEmpty()) {
+			if (error != null && !lane.hasInFlight()) {
 				// a write waiting for its retry whose timer fired while the key was busy has
 				// no timer left: wake it (asynchronously: no recursion on synchronous failures)
 				PendingWrite head = lane.head();
@@ -433,7 +433,7 @@ public class WriteSequencer implements DisposableBean {
 	private PendingWrite nextToSend(KeyLane lane, boolean backoffOver) {
 		while (!this.closed) {
 			PendingWrite head = lane.head();
-			if (head == null || !lane.inFlight.isEmpty() || head.undecided || head.state() != State.WAITING) {
+			if (head == null || lane.hasInFlight() || head.undecided || head.state() != State.WAITING) {
 				return null;
 			}
 			if (!backoffOver && head.notBeforeNanos - this.nanoTime.getAsLong() > 0) {

@@ -228,6 +228,10 @@ public class ResilientCommandExecutor implements AutoCloseable {
 		return attempts.result;
 	}
 
+	private static boolean isOpen(CircuitBreaker.State state) {
+		return state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.FORCED_OPEN;
+	}
+
 	private static <T> CompletionStage<T> start(Supplier<? extends CompletionStage<T>> call) {
 		try {
 			CompletionStage<T> stage = call.get();
@@ -342,6 +346,10 @@ public class ResilientCommandExecutor implements AutoCloseable {
 			}
 			if (ResilientCommandExecutor.this.closed) {
 				giveUp();
+			}
+			else if (isOpen(ResilientCommandExecutor.this.circuitBreaker.getState())) {
+				// this very failure opened the circuit (its event ran before the call waited)
+				retryNow();
 			}
 		}
 

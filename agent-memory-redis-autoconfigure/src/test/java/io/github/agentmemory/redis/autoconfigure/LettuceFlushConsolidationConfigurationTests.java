@@ -37,32 +37,30 @@ class LettuceFlushConsolidationConfigurationTests {
 	private final ApplicationContextRunner contextRunner = TemplateContexts.runner();
 
 	@Test
-	void offByDefault() {
-		this.contextRunner.run((context) -> {
-			assertThat(context).hasSingleBean(AsyncResilientRedisTemplate.class)
-				.doesNotHaveBean("agentMemoryRedisFlushConsolidationCustomizer");
-			assertThat(initializedChannel(context).pipeline().get(FlushConsolidationHandler.class)).isNull();
-		});
-	}
-
-	@Test
-	void whenEnabledEveryChannelGetsTheHandlerFirst() {
-		this.contextRunner.withPropertyValues("agent-memory.redis.flush-consolidation.enabled=true")
+	void offWhenDisabled() {
+		this.contextRunner.withPropertyValues("agent-memory.redis.flush-consolidation.enabled=false")
 			.run((context) -> {
 				assertThat(context).hasSingleBean(AsyncResilientRedisTemplate.class)
-					.hasBean("agentMemoryRedisFlushConsolidationCustomizer");
-				Channel channel = initializedChannel(context);
-				assertThat(channel.pipeline().first()).isInstanceOf(FlushConsolidationHandler.class);
-				assertThat(initializedChannel(context).pipeline().first()).as("a handler of its own per channel")
-					.isNotSameAs(channel.pipeline().first());
+					.doesNotHaveBean("agentMemoryRedisFlushConsolidationCustomizer");
+				assertThat(initializedChannel(context).pipeline().get(FlushConsolidationHandler.class)).isNull();
 			});
 	}
 
 	@Test
+	void byDefaultEveryChannelGetsTheHandlerFirst() {
+		this.contextRunner.run((context) -> {
+			assertThat(context).hasSingleBean(AsyncResilientRedisTemplate.class)
+				.hasBean("agentMemoryRedisFlushConsolidationCustomizer");
+			Channel channel = initializedChannel(context);
+			assertThat(channel.pipeline().first()).isInstanceOf(FlushConsolidationHandler.class);
+			assertThat(initializedChannel(context).pipeline().first()).as("a handler of its own per channel")
+				.isNotSameAs(channel.pipeline().first());
+		});
+	}
+
+	@Test
 	void templateWorksWithTheHandler() {
-		TemplateContexts.runner(redis)
-			.withPropertyValues("agent-memory.redis.flush-consolidation.enabled=true")
-			.run((context) -> {
+		TemplateContexts.runner(redis).run((context) -> {
 				AsyncResilientRedisTemplate template = context.getBean(AsyncResilientRedisTemplate.class);
 				List<CompletableFuture<Boolean>> sets = new ArrayList<>();
 				for (int i = 0; i < 1000; i++) {

@@ -71,6 +71,25 @@ class CircuitBreakerIntegrationTests {
 	}
 
 	@Test
+	void callWhoseOwnFailureOpensTheCircuitFailsFastInsteadOfWaitingForItsRetry() {
+		runner().withPropertyValues("agent-memory.redis.circuit-breaker.failure-threshold=1",
+				"agent-memory.redis.retry.initial-interval=30s", "agent-memory.redis.retry.max-interval=30s")
+			.run((context) -> {
+				AsyncResilientRedisTemplate template = template(context);
+				CircuitBreaker breaker = context.getBean(CircuitBreaker.class);
+				template.ping().join();
+				redis.stop();
+				CompletableFuture<?> call = template.get("k");
+				await().atMost(Duration.ofSeconds(20)).until(call::isDone);
+				assertThat(breaker.getState()).isEqualTo(State.OPEN);
+				assertThatThrownBy(call::join).cause()
+					.as("rejected by the open circuit, not left waiting for the 30s backoff")
+					.isInstanceOf(RedisCircuitOpenException.class)
+					.satisfies((ex) -> assertThat(ex.getSuppressed()).isNotEmpty());
+			});
+	}
+
+	@Test
 	void halfOpenCircuitAdmitsOneProbeAndReopensWhenItFails() {
 		runner().withPropertyValues("agent-memory.redis.retry.max-attempts=1").run((context) -> {
 			AsyncResilientRedisTemplate template = template(context);

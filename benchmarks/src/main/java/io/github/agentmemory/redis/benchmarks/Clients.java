@@ -86,6 +86,8 @@ final class Clients {
 					c.zadd(this.w.zsetKeys[k], m, this.w.members[m]).whenComplete(done);
 				}
 				case ZRANGEBYSCORE -> c.zrangebyscore(this.w.zsetKeys[k], this.range).whenComplete(done);
+				case HOT_SET -> c.set(this.w.hotKey, this.w.value).whenComplete(done);
+				case HOT_HSET -> c.hset(this.w.hotHashKey, this.w.hotFields[k], this.w.value).whenComplete(done);
 			}
 		}
 
@@ -106,6 +108,8 @@ final class Clients {
 					c.zadd(this.w.zsetKeys[k], m, this.w.members[m]);
 				}
 				case ZRANGEBYSCORE -> c.zrangebyscore(this.w.zsetKeys[k], this.range);
+				case HOT_SET -> c.set(this.w.hotKey, this.w.value);
+				case HOT_HSET -> c.hset(this.w.hotHashKey, this.w.hotFields[k], this.w.value);
 			}
 		}
 
@@ -132,7 +136,10 @@ final class Clients {
 
 		private final org.springframework.data.redis.connection.RedisConnection connection;
 
-		LettuceOnBootConnection(Workload w, LettuceConnectionFactory factory) {
+		private final String name;
+
+		LettuceOnBootConnection(String name, Workload w, LettuceConnectionFactory factory) {
+			this.name = name;
 			this.w = w;
 			this.connection = factory.getConnection();
 			this.commands = ((LettuceConnection) this.connection).getNativeConnection();
@@ -140,7 +147,7 @@ final class Clients {
 
 		@Override
 		public String name() {
-			return "lettuce-boot-conn";
+			return this.name;
 		}
 
 		@Override
@@ -160,6 +167,9 @@ final class Clients {
 					c.zadd(Workload.bytes(this.w.zsetKeys[k]), m, Workload.bytes(this.w.members[m])).whenComplete(done);
 				}
 				case ZRANGEBYSCORE -> c.zrangebyscore(Workload.bytes(this.w.zsetKeys[k]), this.range).whenComplete(done);
+				case HOT_SET -> c.set(Workload.bytes(this.w.hotKey), Workload.bytes(this.w.value)).whenComplete(done);
+				case HOT_HSET -> c.hset(Workload.bytes(this.w.hotHashKey), Workload.bytes(this.w.hotFields[k]),
+						Workload.bytes(this.w.value)).whenComplete(done);
 			}
 		}
 
@@ -177,14 +187,17 @@ final class Clients {
 
 		private final AsyncResilientRedisTemplate t;
 
-		TemplateAsync(Workload w, AsyncResilientRedisTemplate template) {
+		private final String name;
+
+		TemplateAsync(String name, Workload w, AsyncResilientRedisTemplate template) {
+			this.name = name;
 			this.w = w;
 			this.t = template;
 		}
 
 		@Override
 		public String name() {
-			return "template-async";
+			return this.name;
 		}
 
 		@Override
@@ -197,6 +210,8 @@ final class Clients {
 				case ZADD -> this.t.zadd(this.w.zsetKeys[k], this.w.memberMaps[this.w.member(k)]).whenComplete(done);
 				case ZRANGEBYSCORE ->
 					this.t.zrangeByScore(this.w.zsetKeys[k], Workload.ZMIN, Workload.ZMAX).whenComplete(done);
+				case HOT_SET -> this.t.set(this.w.hotKey, this.w.value).whenComplete(done);
+				case HOT_HSET -> this.t.hsetAll(this.w.hotHashKey, this.w.hotFieldMaps[k]).whenComplete(done);
 			}
 		}
 
@@ -238,6 +253,8 @@ final class Clients {
 				case HGETALL -> this.t.hgetAll(this.w.hashKeys[k]);
 				case ZADD -> this.t.zadd(this.w.zsetKeys[k], this.w.memberMaps[this.w.member(k)]);
 				case ZRANGEBYSCORE -> this.t.zrangeByScore(this.w.zsetKeys[k], Workload.ZMIN, Workload.ZMAX);
+				case HOT_SET -> this.t.set(this.w.hotKey, this.w.value);
+				case HOT_HSET -> this.t.hsetAll(this.w.hotHashKey, this.w.hotFieldMaps[k]);
 			}
 		}
 
@@ -277,6 +294,9 @@ final class Clients {
 					yield this.t.opsForZSet().add(this.w.zsetKeys[k], this.w.members[m], m);
 				}
 				case ZRANGEBYSCORE -> this.t.opsForZSet().rangeByScore(this.w.zsetKeys[k], this.range).collectList();
+				case HOT_SET -> this.t.opsForValue().set(this.w.hotKey, this.w.value);
+				case HOT_HSET -> this.t.<String, String>opsForHash().put(this.w.hotHashKey, this.w.hotFields[k],
+						this.w.value);
 			};
 			mono.subscribe(null, (error) -> done.accept(null, error), () -> done.accept(null, null));
 		}
@@ -325,6 +345,9 @@ final class Clients {
 				case ZRANGEBYSCORE -> r.<String>getScoredSortedSet(this.w.zsetKeys[k])
 					.valueRangeAsync(Workload.ZMIN, true, Workload.ZMAX, true)
 					.whenComplete(done);
+				case HOT_SET -> r.<String>getBucket(this.w.hotKey).setAsync(this.w.value).whenComplete(done);
+				case HOT_HSET -> r.<String, String>getMap(this.w.hotHashKey).fastPutAsync(this.w.hotFields[k],
+						this.w.value).whenComplete(done);
 			}
 		}
 

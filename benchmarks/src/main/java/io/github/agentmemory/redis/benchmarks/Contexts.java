@@ -4,19 +4,20 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import io.github.agentmemory.redis.autoconfigure.AgentMemoryRedisAutoConfiguration;
-import io.lettuce.core.resource.NettyCustomizer;
-import io.netty.channel.Channel;
-import io.netty.handler.flush.FlushConsolidationHandler;
+import io.github.agentmemory.redis.autoconfigure.AgentMemoryRedisHealthContributorAutoConfiguration;
+import io.github.agentmemory.redis.autoconfigure.AgentMemoryRedisMetricsAutoConfiguration;
 
 import org.springframework.boot.Banner;
+import org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration;
+import org.springframework.boot.actuate.autoconfigure.metrics.MetricsAutoConfiguration;
+import org.springframework.boot.actuate.autoconfigure.metrics.export.simple.SimpleMetricsExportAutoConfiguration;
+import org.springframework.boot.actuate.autoconfigure.metrics.redis.LettuceMetricsAutoConfiguration;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
-import org.springframework.boot.autoconfigure.data.redis.ClientResourcesBuilderCustomizer;
 import org.springframework.boot.autoconfigure.data.redis.RedisAutoConfiguration;
 import org.springframework.boot.autoconfigure.data.redis.RedisReactiveAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
@@ -29,10 +30,17 @@ final class Contexts {
 	}
 
 	/** Boot's Redis (and reactive Redis) auto-configuration plus the starter's. */
+	/**
+	 * The starter the way a user gets it: the full auto-configuration with actuator and
+	 * Micrometer on (so Boot's Lettuce command-latency recorder too), and Boot's reactive
+	 * template for the comparison. Use with {@link #userProperties(String, int)}.
+	 */
 	@Configuration(proxyBeanMethods = false)
-	@ImportAutoConfiguration({ RedisAutoConfiguration.class, RedisReactiveAutoConfiguration.class,
-			AgentMemoryRedisAutoConfiguration.class })
-	static class WithStarterAndReactive {
+	@ImportAutoConfiguration({ MetricsAutoConfiguration.class, CompositeMeterRegistryAutoConfiguration.class,
+			SimpleMetricsExportAutoConfiguration.class, LettuceMetricsAutoConfiguration.class,
+			RedisAutoConfiguration.class, RedisReactiveAutoConfiguration.class, AgentMemoryRedisAutoConfiguration.class,
+			AgentMemoryRedisMetricsAutoConfiguration.class, AgentMemoryRedisHealthContributorAutoConfiguration.class })
+	static class UserSetup {
 
 	}
 
@@ -50,32 +58,26 @@ final class Contexts {
 
 	}
 
-	/**
-	 * Write coalescing for the application's Lettuce connections, the way an application
-	 * would add it: Netty's FlushConsolidationHandler through Boot's
-	 * ClientResourcesBuilderCustomizer.
-	 */
-	@Configuration(proxyBeanMethods = false)
-	static class FlushConsolidation {
-
-		@Bean
-		ClientResourcesBuilderCustomizer flushConsolidation() {
-			return (builder) -> builder.nettyCustomizer(new NettyCustomizer() {
-				@Override
-				public void afterChannelInitialized(Channel channel) {
-					channel.pipeline().addFirst(new FlushConsolidationHandler(256, true));
-				}
-			});
-		}
-
-	}
-
 	static Map<String, Object> redisAt(String host, int port) {
 		Map<String, Object> properties = new LinkedHashMap<>();
 		properties.put("spring.data.redis.host", host);
 		properties.put("spring.data.redis.port", port);
 		return properties;
 	}
+
+	/**
+	 * Properties of {@link UserSetup}: Redis at the address, with the command timeout a
+	 * user sets ({@code spring.data.redis.timeout=2s}).
+	 */
+	static Map<String, Object> userProperties(String host, int port) {
+		Map<String, Object> properties = redisAt(host, port);
+		properties.put("spring.data.redis.timeout", "2s");
+		properties.putAll(EXTRA);
+		return properties;
+	}
+
+	/** Properties given with {@code --set=key=value}, for every context with the starter. */
+	static final Map<String, Object> EXTRA = new LinkedHashMap<>();
 
 	static ConfigurableApplicationContext start(Class<?> configuration, Map<String, Object> properties) {
 		return start(new Class<?>[] { configuration }, properties);

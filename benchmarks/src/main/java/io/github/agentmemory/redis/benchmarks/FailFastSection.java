@@ -54,9 +54,24 @@ final class FailFastSection {
 		this.workload = workload;
 	}
 
+	/** Kill → completion of a GET issued 0.5 s after the kill, on an idle template. */
+	long lateGetNanos = -1;
+
+	/** What the late GET ended with. */
+	String lateGetError = "";
+
+	/** The longest of the GETs issued right after the kill (in flight when it hit). */
+	long inFlightAtKillNanos = -1;
+
+	int inFlightAtKillFailed;
+
+	static final int IN_FLIGHT_AT_KILL = 8;
+
 	void run() throws Exception {
-		try (ConfigurableApplicationContext context = Contexts.start(Contexts.BootRedisWithStarter.class,
-				Contexts.redisAt(this.redis.host(), this.redis.port()))) {
+		probeAfterKill(false);
+		probeAfterKill(true);
+		try (ConfigurableApplicationContext context = Contexts.start(Contexts.UserSetup.class,
+				Contexts.userProperties(this.redis.host(), this.redis.port()))) {
 			AsyncResilientRedisTemplate template = context.getBean(AsyncResilientRedisTemplate.class);
 			for (int i = 0; i < 20_000; i++) {
 				template.get(this.workload.stringKeys[i % Workload.KEYS]).join();
@@ -108,6 +123,58 @@ final class FailFastSection {
 		}
 	}
 
+	/**
+	 * An idle template with the starter's defaults (circuit closed) and Redis killed:
+	 * either one GET issued 0.5 s after the kill (nothing else runs, so the circuit is
+	 * still closed when it starts), or 8 GETs issued at once (in flight when the kill
+	 * hits); how long until they complete (exceptionally), from the kill.
+	 * @param early whether to issue the 8 GETs at once instead of the late one
+	 */
+	private void probeAfterKill(boolean early) throws Exception {
+		try (ConfigurableApplicationContext context = Contexts.start(Contexts.UserSetup.class,
+				Contexts.userProperties(this.redis.host(), this.redis.port()))) {
+			AsyncResilientRedisTemplate template = context.getBean(AsyncResilientRedisTemplate.class);
+			for (int i = 0; i < 20_000; i++) {
+				template.get(this.workload.stringKeys[i % Workload.KEYS]).join();
+			}
+			long killedAt = this.redis.kill();
+			if (early) {
+				List<CompletableFuture<Long>> calls = new ArrayList<>();
+				for (int i = 0; i < IN_FLIGHT_AT_KILL; i++) {
+					calls.add(template.get(this.workload.stringKeys[i]).handle((value, error) -> {
+						if (error != null) {
+							synchronized (this) {
+								this.inFlightAtKillFailed++;
+							}
+						}
+						return System.nanoTime() - killedAt;
+					}));
+				}
+				for (CompletableFuture<Long> call : calls) {
+					this.inFlightAtKillNanos = Math.max(this.inFlightAtKillNanos, call.get(30, TimeUnit.SECONDS));
+				}
+				return;
+			}
+			LockSupport.parkNanos(killedAt + TimeUnit.MILLISECONDS.toNanos(500) - System.nanoTime());
+			CompletableFuture<Long> late = template.get(this.workload.stringKeys[0]).handle((value, error) -> {
+				this.lateGetError = (error != null) ? rootName(error) : "none: it succeeded";
+				return System.nanoTime() - killedAt;
+			});
+			this.lateGetNanos = late.get(30, TimeUnit.SECONDS);
+		}
+		finally {
+			this.redis.start();
+		}
+	}
+
+	private static String rootName(Throwable error) {
+		Throwable current = error;
+		while (current instanceof java.util.concurrent.CompletionException && current.getCause() != null) {
+			current = current.getCause();
+		}
+		return current.getClass().getSimpleName();
+	}
+
 	private static Throwable cause(CompletableFuture<?> call) {
 		try {
 			call.getNow(null);
@@ -151,6 +218,11 @@ final class FailFastSection {
 				+ "3 times after 500 ms, 1 s, 2 s ±50 %). The server is killed with SIGKILL while a caller starts a GET "
 				+ "every 200 µs without waiting for the previous ones.\n\n");
 		out.append("| measure | value |\n|---|---:|\n");
+		out.append(Stats.f("| **idle template: a GET issued 0.5 s after the kill completes after** (since the kill) | "
+				+ "%s ms (%s) |\n", Stats.num(this.lateGetNanos / 1e6), this.lateGetError));
+		out.append(Stats.f("| another idle template: %d GETs issued right after the kill: the last completes after | %s ms "
+				+ "(%d failed) |\n", IN_FLIGHT_AT_KILL, Stats.num(this.inFlightAtKillNanos / 1e6),
+				this.inFlightAtKillFailed));
 		out.append(Stats.f("| kill → circuit open | %s ms |\n", Stats.num(this.killToOpenNanos / 1e6)));
 		out.append(Stats.f("| **kill → first call that fails at once** (RedisCircuitOpenException) | %s ms |\n",
 				Stats.num(this.killToFirstFastFailureNanos / 1e6)));

@@ -24,6 +24,25 @@ final class LoadSection {
 
 	static final String BASELINE_BLOCKING = "lettuce-sync";
 
+	static final String BOOT_CONNECTION = "lettuce-boot-conn";
+
+	static final String TEMPLATE = "template-async";
+
+	static final String TEMPLATE_FLUSH = "template-flush-on";
+
+	static final String TEMPLATE_NO_FLUSH = "template-flush-off";
+
+	static final String COALESCING = "lettuce-flush-consolidation";
+
+	/** Raw Lettuce with FlushConsolidationHandler(256, false): consolidates within reads only. */
+	static final String COALESCING_IN_READS = "lettuce-flush-in-reads";
+
+	/** Whether the starter installs the flush-consolidation handler by default. */
+	boolean consolidatesByDefault;
+
+	/** The hot-key operations run with this many writers only. */
+	static final int HOT_CONCURRENCY = 256;
+
 	private final Options options;
 
 	private final RedisProcess redis;
@@ -82,6 +101,9 @@ final class LoadSection {
 			long started = System.nanoTime();
 			for (Workload.Op op : this.options.ops) {
 				for (int c : this.options.concurrency) {
+					if (op.hot() && c != HOT_CONCURRENCY) {
+						continue;
+					}
 					List<BenchClient> cell = clientsFor(c);
 					int shift = round % cell.size();
 					for (int i = 0; i < cell.size(); i++) {

@@ -42,6 +42,12 @@ final class Options {
 	/** Where the journal-queue section keeps its journals: use the disk to measure, not a tmpfs. */
 	String journalDirectory = "benchmarks/target/journal-queue-bench";
 
+	/** Extra properties of every context with the starter ({@code --set=key=value}, repeatable). */
+	final java.util.Map<String, Object> properties = new java.util.LinkedHashMap<>();
+
+	/** Prefix of files with the queue size every 5 ms of each drain, or {@code null}. */
+	String drainTrace;
+
 	int coldPairs = 8;
 
 	int warmStarts = 10;
@@ -134,6 +140,13 @@ final class Options {
 			}
 			else if (arg.startsWith("--clients=")) {
 				o.clients = new TreeSet<>(Arrays.asList(value.split(",")));
+			}
+			else if (arg.startsWith("--set=")) {
+				int eq = value.indexOf('=');
+				o.properties.put(value.substring(0, eq), value.substring(eq + 1));
+			}
+			else if (arg.startsWith("--drain-trace=")) {
+				o.drainTrace = value;
 			}
 			else if (arg.startsWith("--out=")) {
 				o.out = value;

@@ -12,7 +12,17 @@ final class Workload {
 
 	enum Op {
 
-		SET, GET, HSET, HGETALL, ZADD, ZRANGEBYSCORE
+		SET, GET, HSET, HGETALL, ZADD, ZRANGEBYSCORE,
+
+		/** SET of one hot key by every writer (run at C=256 only). */
+		HOT_SET,
+
+		/** HSET of a distinct field of one hot key by every writer (run at C=256 only). */
+		HOT_HSET;
+
+		boolean hot() {
+			return this == HOT_SET || this == HOT_HSET;
+		}
 
 	}
 
@@ -37,6 +47,15 @@ final class Workload {
 
 	final String value = text("v", VALUE_BYTES);
 
+	final String hotKey = "bench:hot:s";
+
+	final String hotHashKey = "bench:hot:h";
+
+	final String[] hotFields = new String[KEYS];
+
+	@SuppressWarnings("unchecked")
+	final Map<String, String>[] hotFieldMaps = new Map[KEYS];
+
 	final Map<String, String> hashFields = new LinkedHashMap<>();
 
 	final String[] members = new String[ZSET_MEMBERS];
@@ -50,6 +69,8 @@ final class Workload {
 			this.stringKeys[i] = "bench:s:" + i;
 			this.hashKeys[i] = "bench:h:" + i;
 			this.zsetKeys[i] = "bench:z:" + i;
+			this.hotFields[i] = "f" + i;
+			this.hotFieldMaps[i] = Map.of(this.hotFields[i], this.value);
 		}
 		for (int f = 0; f < HASH_FIELDS; f++) {
 			this.hashFields.put("field" + f, text("h" + f, VALUE_BYTES));
