@@ -2,7 +2,6 @@ package io.github.agentmemory.redis.recovery;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +11,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
-import io.github.agentmemory.redis.command.Priority;
 import io.github.agentmemory.redis.resilience.CircuitBreakerRouting;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.core.IntervalFunction;
@@ -172,15 +170,9 @@ public class RecoveryProcessor implements SmartLifecycle {
 				this.nextRound.cancel(false);
 			}
 		}
-		long deadline = System.nanoTime() + this.shutdownTimeout.toNanos();
-		int before = this.queue.size();
-		drainForShutdown(deadline).whenComplete((done, error) -> {
-			if (error != null) {
-				logger.warn("Recovery queue could not be drained on shutdown", error);
-			}
-			giveUpRest(before);
-			callback.run();
-		});
+		new ShutdownDrain(this::replay, this.sequencer, this.queue, this.circuitBreakers, this.scheduler,
+				this.pollInterval)
+			.run(this.shutdownTimeout, callback);
 	}
 
 	@Override
@@ -322,72 +314,6 @@ public class RecoveryProcessor implements SmartLifecycle {
 		}
 		catch (RejectedExecutionException ex) {
 			logger.warn("Recovery processor cannot schedule its next round: the scheduler is shut down");
-		}
-	}
-
-	private CompletableFuture<Void> drainForShutdown(long deadline) {
-		if (this.queue.size() == 0 || System.nanoTime() - deadline >= 0) {
-			return CompletableFuture.completedFuture(null);
-		}
-		for (CircuitBreaker breaker : this.circuitBreakers.circuitBreakers()) {
-			if (breaker.getState() == CircuitBreaker.State.OPEN) {
-				try {
-					// shutting down: do not wait out the open state, probe Redis now
-					breaker.transitionToHalfOpenState();
-				}
-				catch (RuntimeException ex) {
-					logger.debug("Could not probe Redis past the open circuit", ex);
-				}
-			}
-		}
-		int sizeBefore = this.queue.size();
-		CompletableFuture<Void> next = new CompletableFuture<>();
-		// a probe that hangs (a connection attempt, a paused server) must not outlast the deadline
-		replay().orTimeout(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS).whenComplete((applied, error) -> {
-			boolean progress = error == null && this.queue.size() < sizeBefore;
-			long delay = progress ? 0 : Math.min(this.pollInterval.toNanos(), Math.max(0, deadline - System.nanoTime()));
-			try {
-				this.scheduler.schedule(() -> drainForShutdown(deadline).whenComplete((done, failure) -> {
-					if (failure != null) {
-						next.completeExceptionally(failure);
-					}
-					else {
-						next.complete(null);
-					}
-				}), delay, TimeUnit.NANOSECONDS);
-			}
-			catch (RejectedExecutionException ex) {
-				next.complete(null);
-			}
-		});
-		return next;
-	}
-
-	private void giveUpRest(int before) {
-		List<PendingWrite> left = this.sequencer.close();
-		Map<Priority, Integer> dropped = new EnumMap<>(Priority.class);
-		int handedOver = 0;
-		for (PendingWrite write : left) {
-			if (write.journalId >= 0) {
-				handedOver++;
-			}
-			else {
-				dropped.merge(write.queuePriority(), 1, Integer::sum);
-			}
-		}
-		int lost = left.size() - handedOver;
-		if (lost > 0) {
-			logger.error(LogMessage.format(
-					"Shutting down with %d queued writes not applied to Redis (dropped, by priority: %s); "
-							+ "%d were replayed or given up during shutdown",
-					lost, dropped, Math.max(0, before - left.size())));
-		}
-		if (handedOver > 0) {
-			logger.warn(LogMessage.format("Shutting down with %d queued writes not applied to Redis yet: the recovery "
-					+ "journal keeps them and the next start replays them", handedOver));
-		}
-		if (left.isEmpty() && before > 0) {
-			logger.info(LogMessage.format("Recovery queue drained on shutdown: %d queued writes handled", before));
 		}
 	}
 

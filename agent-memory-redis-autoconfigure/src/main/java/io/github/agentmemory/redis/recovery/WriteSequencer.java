@@ -1,9 +1,7 @@
 package io.github.agentmemory.redis.recovery;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -21,11 +19,8 @@ import io.github.agentmemory.redis.resilience.CircuitBreakerRouting;
 import io.github.agentmemory.redis.resilience.RedisFaultClassifier;
 import io.github.agentmemory.redis.resilience.RetryPolicy;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
 
 import org.springframework.beans.factory.DisposableBean;
-import org.springframework.core.log.LogMessage;
 import org.springframework.dao.TransientDataAccessResourceException;
 import org.springframework.lang.Nullable;
 import org.springframework.util.Assert;
@@ -64,11 +59,7 @@ import org.springframework.util.Assert;
  */
 public class WriteSequencer implements DisposableBean {
 
-	private static final Log logger = LogFactory.getLog(WriteSequencer.class);
-
 	private final KeyLanes lanes = new KeyLanes();
-
-	private final WriteSender sender;
 
 	private final ScheduledExecutorService scheduler;
 
@@ -85,6 +76,8 @@ public class WriteSequencer implements DisposableBean {
 	private final FailedWrites failures;
 
 	private final WaitingWrites waiting;
+
+	private final LaneSender laneSender;
 
 	private final AtomicLong sequence = new AtomicLong();
 
@@ -146,7 +139,6 @@ public class WriteSequencer implements DisposableBean {
 		Assert.notNull(counters, "'counters' must not be null");
 		Assert.isTrue(maxQueuedAttempts >= 1, "'maxQueuedAttempts' must be at least 1");
 		Assert.notNull(nanoTime, "'nanoTime' must not be null");
-		this.sender = sender;
 		this.scheduler = scheduler;
 		this.defaultRetryPolicy = defaultRetryPolicy;
 		this.queue = queue;
@@ -154,9 +146,11 @@ public class WriteSequencer implements DisposableBean {
 		this.outcomes = new WriteOutcomes(counters, new DropLog(nanoTime, queue.capacity()), journal);
 		this.admission = new QueueAdmission(this.lanes, queue, journal, this.outcomes, queueEnabled,
 				() -> this.closed);
-		this.failures = new FailedWrites(classifier, queue, this.admission, this.outcomes,
-				(lane, delay) -> schedule(() -> replay(lane.key, false, true), delay), () -> this.closed, queueEnabled,
-				maxQueuedAttempts, nanoTime);
+		FailedWrites.RetryTimer retryTimer = (lane, delay) -> schedule(() -> replay(lane.key, false, true), delay);
+		this.failures = new FailedWrites(classifier, queue, this.admission, this.outcomes, retryTimer,
+				() -> this.closed, queueEnabled, maxQueuedAttempts, nanoTime);
+		this.laneSender = new LaneSender(sender, this.lanes, queue, this.outcomes, this.failures, retryTimer,
+				() -> this.closed, nanoTime);
 		this.waiting = new WaitingWrites(this.lanes, circuitBreakers, this.admission, this.outcomes, this::schedule,
 				(key) -> replay(key, false));
 		circuitBreakers.forEach((breaker) -> breaker.getEventPublisher().onStateTransition((event) -> {
@@ -220,13 +214,13 @@ public class WriteSequencer implements DisposableBean {
 		}
 		PendingWrite next;
 		synchronized (lane) {
-			next = nextToSend(lane, backoffOver);
+			next = this.laneSender.nextToSend(lane, backoffOver);
 			if (next != null) {
 				next.probe = probe;
 			}
 			this.lanes.retireIfIdle(lane);
 		}
-		return (next != null) ? send(next) : null;
+		return (next != null) ? this.laneSender.send(next) : null;
 	}
 
 	/**
@@ -328,123 +322,8 @@ public class WriteSequencer implements DisposableBean {
 		}
 		effects.run();
 		if (sendNow) {
-			send(write);
+			this.laneSender.send(write);
 		}
-	}
-
-	// ---- sending and replies ------------------------------------------------------------------
-
-	/**
-	 * Send a write and, while Redis applies them, the next writes of its key. A reply that
-	 * is already complete when the sender returns is handled here, in a loop, and one
-	 * that completes later on the thread that completes it: the stack never grows with
-	 * the length of a lane.
-	 * @return completes with whether the first write was applied
-	 */
-	private CompletableFuture<Boolean> send(PendingWrite first) {
-		CompletableFuture<Boolean> firstApplied = null;
-		PendingWrite write = first;
-		while (write != null) {
-			CompletableFuture<Object> reply = dispatch(write);
-			if (!reply.isDone()) {
-				PendingWrite pending = write;
-				CompletableFuture<Boolean> applied = reply.handle((value, error) -> {
-					PendingWrite next = completed(pending, value, unwrap(error));
-					if (next != null) {
-						send(next);
-					}
-					return error == null;
-				});
-				return (firstApplied != null) ? firstApplied : applied;
-			}
-			Object value = null;
-			Throwable error = null;
-			try {
-				value = reply.join();
-			}
-			catch (RuntimeException ex) {
-				error = unwrap(ex);
-			}
-			if (firstApplied == null) {
-				firstApplied = CompletableFuture.completedFuture(error == null);
-			}
-			write = completed(write, value, error);
-		}
-		return firstApplied;
-	}
-
-	private CompletableFuture<Object> dispatch(PendingWrite write) {
-		try {
-			CompletableFuture<Object> reply = this.sender.send(write.toSend);
-			return (reply != null) ? reply
-					: CompletableFuture.failedFuture(new IllegalStateException("The sender returned no future"));
-		}
-		catch (RuntimeException ex) {
-			return CompletableFuture.failedFuture(ex);
-		}
-	}
-
-	/**
-	 * Handle a write's reply.
-	 * @return the key's next write to send, already moved in flight, or {@code null}
-	 */
-	@Nullable
-	private PendingWrite completed(PendingWrite write, @Nullable Object value, @Nullable Throwable error) {
-		KeyLane lane = write.lane;
-		Effects effects = new Effects();
-		PendingWrite next;
-		PendingWrite stranded = null;
-		synchronized (lane) {
-			lane.removeInFlight(write);
-			if (error == null) {
-				write.claim(State.SENDING, State.DONE);
-				FailedWrites.fold(lane, write);
-				this.outcomes.applied(write, value, effects);
-			}
-			else {
-				this.failures.failed(lane, write, error);
-			}
-			this.failures.decideSettled(lane, effects);
-			next = (error == null) ? nextToSend(lane, true) : null;
-			if (error != null && !lane.hasInFlight()) {
-				// a write waiting for its retry whose timer fired while the key was busy has
-				// no timer left: wake it (asynchronously: no recursion on synchronous failures)
-				PendingWrite head = lane.head();
-				if (head != null && !head.queued && !head.undecided && head.state() == State.WAITING) {
-					stranded = head;
-				}
-			}
-			this.lanes.retireIfIdle(lane);
-		}
-		effects.run();
-		if (stranded != null) {
-			String key = lane.key;
-			schedule(() -> replay(key, false, true), Math.max(0, stranded.notBeforeNanos - this.nanoTime.getAsLong()));
-		}
-		return next;
-	}
-
-	/**
-	 * The lane's oldest waiting write, claimed and moved in flight, if it may be sent now:
-	 * nothing of the key in flight, decided, and its backoff over (or known to be over:
-	 * its timer fired, or Redis just applied the key's previous write).
-	 */
-	@Nullable
-	private PendingWrite nextToSend(KeyLane lane, boolean backoffOver) {
-		while (!this.closed) {
-			PendingWrite head = lane.head();
-			if (head == null || lane.hasInFlight() || head.undecided || head.state() != State.WAITING) {
-				return null;
-			}
-			if (!backoffOver && head.notBeforeNanos - this.nanoTime.getAsLong() > 0) {
-				return null;
-			}
-			boolean claimed = head.queued ? this.queue.claimForSend(head) : head.claim(State.WAITING, State.SENDING);
-			if (claimed) {
-				return lane.sendHead();
-			}
-		}
-		return null;
 	}
 
 	private void giveUpAtShutdown(PendingWrite write, Effects effects) {
@@ -464,15 +343,6 @@ public class WriteSequencer implements DisposableBean {
 		catch (RejectedExecutionException ex) {
 			// shut down: close() gives up what waits
 		}
-	}
-
-	@Nullable
-	private static Throwable unwrap(@Nullable Throwable error) {
-		Throwable current = error;
-		while (current instanceof CompletionException && current.getCause() != null) {
-			current = current.getCause();
-		}
-		return current;
 	}
 
 }
