@@ -4,6 +4,9 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -16,6 +19,8 @@ import io.github.agentmemory.redis.test.TemplateContexts;
 import io.github.agentmemory.redis.test.TemplateOperations;
 import io.github.agentmemory.redis.topology.ShardLoad.Write;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.lettuce.core.MigrateArgs;
+import io.lettuce.core.cluster.SlotHash;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.junit.jupiter.api.Test;
@@ -34,7 +39,11 @@ import static org.awaitility.Awaitility.await;
  * and one master failing over. The writes to the healthy masters' keys go on being
  * applied at once; those to the failing master's keys are queued and applied once its
  * replica serves them; no acknowledged write is lost, no key is left stale, and each
- * key's writes are applied in the order they were issued.
+ * key's writes are applied in the order they were issued. The same load while a range of
+ * slots is resharded from one master to another ({@code SETSLOT IMPORTING/MIGRATING},
+ * {@code MIGRATE}, {@code SETSLOT NODE}): every write applied at once, the redirections
+ * followed by Lettuce without a breaker failure, and the moved keys routed to the new
+ * master's breaker.
  */
 class ClusterShardIsolationIntegrationTests {
 
@@ -115,6 +124,212 @@ class ClusterShardIsolationIntegrationTests {
 					.containsOnlyKeys(Status.APPLIED);
 			}
 		});
+	}
+
+	@Test
+	void slotsReshardedUnderLoadMoveTheirKeysToTheNewMastersBreakerWithNoWriteLostAndNoCircuitOpened() {
+		runner().run((context) -> {
+			AsyncResilientRedisTemplate template = template(context);
+			CircuitBreakerRouting routing = context.getBean(CircuitBreakerRouting.class);
+			List<String> transitions = new CopyOnWriteArrayList<>();
+			List<String> failures = new CopyOnWriteArrayList<>();
+			routing.forEach((breaker) -> breaker.getEventPublisher()
+				.onStateTransition((event) -> transitions.add(breaker.getName() + " " + event.getStateTransition()))
+				.onError((event) -> failures.add(breaker.getName() + " " + chain(event.getThrowable()))));
+			template.ping().join();
+			Map<String, Integer> masters = keysOnEveryMaster();
+			int[] range = slotRange(masters, 1024);
+			int source = range[2];
+			int target = cluster.masterPorts().stream().filter((port) -> port != source).findFirst().orElseThrow();
+			for (int master : cluster.masterPorts()) {
+				cluster.processes().onServer(master, (commands) -> commands.configResetstat());
+			}
+			Set<String> moved = new TreeSet<>();
+			for (String key : masters.keySet()) {
+				int slot = SlotHash.getSlot(key);
+				if (slot >= range[0] && slot <= range[1]) {
+					moved.add(key);
+				}
+			}
+			assertThat(moved).as("load keys in slots %d-%d of %d", range[0], range[1], source).hasSizeGreaterThan(1);
+			assertThat(routing.forKey(moved.iterator().next()).getName()).endsWith(":" + source);
+			ShardLoad load = ShardLoad.start(template, masters, 2, Duration.ofMillis(5));
+			Failover resharding;
+			try {
+				await().atMost(PATIENCE).until(() -> load.count((write) -> write.last == Status.APPLIED) >= 400);
+				long begun = System.nanoTime();
+				reshard(load, moved, range, source, target);
+				resharding = new Failover(source, target, begun, System.nanoTime());
+				await().atMost(PATIENCE)
+					.until(() -> moved.stream().allMatch((key) -> routing.forKey(key).getName().endsWith(":" + target)));
+				awaitWritesAfter(load, resharding);
+			}
+			finally {
+				load.stop();
+			}
+			await().atMost(PATIENCE).until(load::isSettled);
+			Predicate<Write> during = (write) -> write.issuedBetween(resharding.begun(), resharding.done());
+			Predicate<Write> untouched = (write) -> !moved.contains(write.key);
+			long untouchedCount = load.count(during.and(untouched));
+			long untouchedApplied = load.count(during.and(untouched).and((write) -> write.first == Status.APPLIED));
+			double fraction = (untouchedCount > 0) ? (double) untouchedApplied / untouchedCount : 1;
+			Predicate<Write> movedDuring = during.and(untouched.negate());
+			long movedCount = load.count(movedDuring);
+			long movedApplied = load.count(movedDuring.and((write) -> write.first == Status.APPLIED));
+			Map<Integer, List<String>> redirections = redirections();
+			logger.info(String.format("Cluster resharding, slots %d-%d (%d load keys) %d -> %d in %d ms: %d writes"
+					+ " issued, %d during the resharding; untouched slots: %d of %d applied at once (%.2f %%),"
+					+ " statuses %s; moved slots: %d of %d applied at once, statuses %s, causes %s; all writes:"
+					+ " statuses %s, causes %s; breaker transitions %s; breaker failures %s; redirections answered"
+					+ " by the masters %s; recovery %s",
+					range[0], range[1], moved.size(), source, target,
+					TimeUnit.NANOSECONDS.toMillis(resharding.done() - resharding.begun()), load.writes().size(),
+					load.count(during), untouchedApplied, untouchedCount, fraction * 100,
+					load.statuses(during.and(untouched)), movedApplied, movedCount, load.statuses(movedDuring),
+					load.causes(movedDuring), load.statuses((write) -> true), load.causes((write) -> true), transitions,
+					failures, redirections, template.recoveryStats()));
+			assertThat(untouchedCount).as("writes to untouched slots during the resharding").isGreaterThanOrEqualTo(50);
+			assertThat(movedCount).as("writes to the moved slots during the resharding").isGreaterThanOrEqualTo(10);
+			assertThat(load.statuses(movedDuring)).as("kinds of writes to the moved slots during the resharding")
+				.containsOnlyKeys("PLAIN", "CRITICAL", "HIGH", "NORMAL", "LOW");
+			assertThat(fraction).as("fraction applied at once on untouched slots").isGreaterThanOrEqualTo(0.99);
+			assertThat(load.statuses(untouched)).as("final statuses of the writes to untouched slots")
+				.allSatisfy((kind, statuses) -> assertThat(statuses).containsOnlyKeys(Status.APPLIED));
+			assertThat(load.writes()).as("writes dropped")
+				.filteredOn((write) -> write.last == Status.DROPPED)
+				.allSatisfy((write) -> {
+					assertThat(write.priority).isEqualTo(Priority.LOW);
+					assertThat(write.cause).as("the failure a dropped LOW write met").isNotNull();
+				});
+			for (Priority priority : List.of(Priority.CRITICAL, Priority.HIGH, Priority.NORMAL)) {
+				assertThat(load.statuses((write) -> true).get(priority.name())).as(priority.name())
+					.containsOnlyKeys(Status.APPLIED);
+			}
+			assertThat(load.lostOrStale(cluster.entries("iso:*"))).as("lost or stale keys").isEmpty();
+			load.appliedOrder()
+				.forEach((key, versions) -> assertThat(versions).as("versions of %s in the order applied", key)
+					.isSorted()
+					.doesNotHaveDuplicates());
+			for (String key : moved) {
+				assertThat(cluster.masterOf(key)).as("master of %s", key).isEqualTo(target);
+				long stored = cluster.processes().onServer(target, (commands) -> commands.exists(key));
+				assertThat(stored)
+					.as("%s stored on %d", key, target)
+					.isEqualTo(1L);
+				assertThat(routing.forKey(key).getName()).as("breaker of %s", key).endsWith(":" + target);
+				assertThat(template.circuitState(key)).as("circuit of %s", key).isEqualTo(CircuitBreaker.State.CLOSED);
+			}
+			assertThat(redirections.get(source)).as("redirections the source answered")
+				.anyMatch((line) -> line.startsWith("errorstat_ASK:"))
+				.anyMatch((line) -> line.startsWith("errorstat_MOVED:"));
+			assertThat(transitions).as("breaker transitions").isEmpty();
+			assertThat(failures).as("breaker failures").noneMatch((failure) -> failure.matches("(?s).*\\b(MOVED|ASK)\\b.*"));
+		});
+	}
+
+	/**
+	 * The range of at most {@code width} slots of one master that holds the most load
+	 * keys.
+	 * @return its first and last slot and the master's port
+	 */
+	private static int[] slotRange(Map<String, Integer> masters, int width) {
+		int[] best = null;
+		int bestCount = 0;
+		for (int master : cluster.masterPorts()) {
+			List<Integer> slots = masters.entrySet()
+				.stream()
+				.filter((entry) -> entry.getValue() == master)
+				.map((entry) -> SlotHash.getSlot(entry.getKey()))
+				.sorted()
+				.toList();
+			for (int i = 0; i < slots.size(); i++) {
+				int j = i;
+				while (j + 1 < slots.size() && slots.get(j + 1) - slots.get(i) < width) {
+					j++;
+				}
+				if (j - i + 1 > bestCount) {
+					bestCount = j - i + 1;
+					best = new int[] { slots.get(i), slots.get(j), master };
+				}
+			}
+		}
+		return best;
+	}
+
+	/**
+	 * Move a range of slots from one master to another the way {@code redis-cli --cluster
+	 * reshard} does, through admin connections: every slot {@code IMPORTING} on the target
+	 * and {@code MIGRATING} on the source; then the keys of each slot moved with
+	 * {@code MIGRATE ... KEYS}, the load going on between slots so that writes meet the
+	 * {@code ASK} state; then {@code SETSLOT NODE} on the target, the source and the other
+	 * masters.
+	 */
+	private static void reshard(ShardLoad load, Set<String> moved, int[] range, int source, int target) {
+		String sourceId = cluster.processes().onServer(source, (commands) -> commands.clusterMyId());
+		String targetId = cluster.processes().onServer(target, (commands) -> commands.clusterMyId());
+		List<Integer> others = cluster.masterPorts().stream().filter((p) -> p != source && p != target).toList();
+		cluster.processes().onServer(target, (to) -> cluster.processes().onServer(source, (from) -> {
+			for (int slot = range[0]; slot <= range[1]; slot++) {
+				to.clusterSetSlotImporting(slot, sourceId);
+				from.clusterSetSlotMigrating(slot, targetId);
+			}
+			for (int slot = range[0]; slot <= range[1]; slot++) {
+				List<String> keys;
+				boolean any = false;
+				while (!(keys = from.clusterGetKeysInSlot(slot, 10)).isEmpty()) {
+					from.migrate("127.0.0.1", target, 0, 5000, MigrateArgs.Builder.keys(keys));
+					any = true;
+				}
+				if (any) {
+					long applied = appliedTo(load, moved);
+					await().atMost(PATIENCE).until(() -> appliedTo(load, moved) >= applied + 20);
+				}
+			}
+			for (int slot = range[0]; slot <= range[1]; slot++) {
+				to.clusterSetSlotNode(slot, targetId);
+				from.clusterSetSlotNode(slot, targetId);
+			}
+			return null;
+		}));
+		for (int other : others) {
+			cluster.processes().onServer(other, (commands) -> {
+				for (int slot = range[0]; slot <= range[1]; slot++) {
+					commands.clusterSetSlotNode(slot, targetId);
+				}
+				return null;
+			});
+		}
+		cluster.awaitHealthy();
+		await().atMost(PATIENCE).until(() -> cluster.masterPorts().stream().allMatch((port) -> cluster.nodes(port)
+			.stream()
+			.filter((node) -> node.port() == target)
+			.allMatch((node) -> moved.stream().allMatch((key) -> node.serves(SlotHash.getSlot(key))))));
+	}
+
+	/** The ASK and MOVED replies each master counted since the test reset its stats. */
+	private static Map<Integer, List<String>> redirections() {
+		Map<Integer, List<String>> counts = new LinkedHashMap<>();
+		for (int master : cluster.masterPorts()) {
+			counts.put(master, cluster.processes()
+				.onServer(master, (commands) -> commands.info("errorstats"))
+				.lines()
+				.filter((line) -> line.startsWith("errorstat_ASK") || line.startsWith("errorstat_MOVED"))
+				.toList());
+		}
+		return counts;
+	}
+
+	private static String chain(Throwable error) {
+		StringBuilder text = new StringBuilder(String.valueOf(error));
+		for (Throwable cause = error.getCause(); cause != null && cause != error; cause = cause.getCause()) {
+			text.append(" <- ").append(cause);
+			error = cause;
+		}
+		return text.toString();
+	}
+
+	private static long appliedTo(ShardLoad load, Set<String> keys) {
+		return load.count((write) -> keys.contains(write.key) && write.last == Status.APPLIED);
 	}
 
 	/** Keys {@code iso:0} to {@code iso:59}, each with the master that serves it. */
@@ -205,8 +420,8 @@ class ClusterShardIsolationIntegrationTests {
 	}
 
 	/**
-	 * A failover: from which master to which, when it began and when the new master was
-	 * seen serving.
+	 * A failover (or a resharding): from which master to which, when it began and when the
+	 * new master was seen serving.
 	 */
 	private record Failover(int from, int to, long begun, long done) {
 
