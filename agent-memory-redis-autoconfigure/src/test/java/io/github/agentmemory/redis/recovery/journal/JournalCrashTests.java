@@ -112,8 +112,9 @@ class JournalCrashTests {
 			List<Long> sequences = recovered.stream().map(JournalEntry::sequence).toList();
 			assertThat(sequences).as("a prefix of the appends, nothing after a gap")
 				.containsExactlyElementsOf(java.util.stream.LongStream.range(0, sequences.size()).boxed().toList());
+			// commits made after the last acknowledgement the parent read may be there too
 			assertThat(sequences.size()).as("only the last commits are lost")
-				.isBetween(acknowledged - 5, acknowledged);
+				.isGreaterThanOrEqualTo(acknowledged - 5);
 			assertThat(journal.stats().tornTailFrames()).isPositive();
 			assertThat(output).contains("the write-ahead log has a torn or corrupt tail: ", problem);
 			assertThat(journal.append(JournalTestEntries.entry(100_000))).succeedsWithin(java.time.Duration.ofSeconds(10));
