@@ -125,16 +125,7 @@ final class JournalQueueSection {
 		try (ConfigurableApplicationContext context = Contexts.start(Contexts.BootRedisWithStarter.class,
 				this.properties)) {
 			AsyncResilientRedisTemplate template = context.getBean(AsyncResilientRedisTemplate.class);
-			for (int i = 0; i < 1000; i++) {
-				template.set("bench:warm:" + i, "x").join();
-			}
-			this.redis.admin().flushall();
-			this.redis.kill();
-			CircuitBreaker breaker = context.getBean(CircuitBreaker.class);
-			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-			while (breaker.getState() != CircuitBreaker.State.OPEN && System.nanoTime() - deadline < 0) {
-				template.get("bench:probe").handle((v, e) -> null).join();
-			}
+			RecoverySection.warmUpThenKill(template, context.getBean(CircuitBreaker.class), this.redis);
 			long heapBefore = RecoverySection.usedHeapAfterGc();
 			HeapHistogram histogramBefore = HeapHistogram.take();
 			Semaphore unanswered = new Semaphore(IN_FLIGHT);

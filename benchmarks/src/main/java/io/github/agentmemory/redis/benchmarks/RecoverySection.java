@@ -78,6 +78,22 @@ final class RecoverySection {
 
 	private static final String VALUE_FILL = Workload.text("r", Workload.VALUE_BYTES);
 
+	/**
+	 * Warm the template up, then SIGKILL Redis and call until the circuit is open (at most
+	 * 20 s): from then on writes are queued without reaching Redis.
+	 */
+	static void warmUpThenKill(AsyncResilientRedisTemplate template, CircuitBreaker breaker, RedisProcess redis) {
+		for (int i = 0; i < 1000; i++) {
+			template.set("bench:warm:" + i, "x").join();
+		}
+		redis.admin().flushall();
+		redis.kill();
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+		while (breaker.getState() != CircuitBreaker.State.OPEN && System.nanoTime() - deadline < 0) {
+			template.get("bench:probe").handle((v, e) -> null).join();
+		}
+	}
+
 	static long usedHeapAfterGc() throws InterruptedException {
 		long used = Long.MAX_VALUE;
 		for (int i = 0; i < 4; i++) {
@@ -99,17 +115,8 @@ final class RecoverySection {
 		}
 		try (ConfigurableApplicationContext context = Contexts.start(Contexts.UserSetup.class, this.properties)) {
 			AsyncResilientRedisTemplate template = context.getBean(AsyncResilientRedisTemplate.class);
-			RecoveryQueue sequencer = context.getBean(RecoveryQueue.class);
-			for (int i = 0; i < 1000; i++) {
-				template.set("bench:warm:" + i, "x").join();
-			}
-			this.redis.admin().flushall();
-			this.redis.kill();
-			CircuitBreaker breaker = context.getBean(CircuitBreaker.class);
-			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-			while (breaker.getState() != CircuitBreaker.State.OPEN && System.nanoTime() - deadline < 0) {
-				template.get("bench:probe").handle((v, e) -> null).join();
-			}
+			RecoveryQueue queue = context.getBean(RecoveryQueue.class);
+			warmUpThenKill(template, context.getBean(CircuitBreaker.class), this.redis);
 			// the caller keeps nothing: what stays on the heap is what the queue holds
 			this.heapBefore = usedHeapAfterGc();
 			HeapHistogram histogramBefore = HeapHistogram.take();
@@ -125,7 +132,7 @@ final class RecoverySection {
 			this.enqueueNanos = System.nanoTime() - start;
 			this.heapAfter = usedHeapAfterGc();
 			this.growth = HeapHistogram.take().growthSince(histogramBefore, 12);
-			this.queuedSize = sequencer.size();
+			this.queuedSize = queue.size();
 
 			long replayedBefore = replayed(template);
 			long cpu0 = LoadRunner.processCpuNanos();
@@ -134,12 +141,12 @@ final class RecoverySection {
 			long first = -1;
 			long last = -1;
 			long end = restartedAt + TimeUnit.SECONDS.toNanos(this.options.drainTimeoutSeconds);
-			int size = sequencer.size();
+			int size = queue.size();
 			StringBuilder trace = new StringBuilder();
 			long lastTrace = 0;
 			while (size > 0 && System.nanoTime() - end < 0) {
 				LockSupport.parkNanos(200_000);
-				size = sequencer.size();
+				size = queue.size();
 				long now = System.nanoTime();
 				if (this.options.drainTrace != null && now - lastTrace > 5_000_000) {
 					trace.append((now - restartedAt) / 1_000_000).append(' ').append(size).append(' ')
