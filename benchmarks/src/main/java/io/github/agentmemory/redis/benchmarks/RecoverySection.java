@@ -116,7 +116,8 @@ final class RecoverySection {
 		try (ConfigurableApplicationContext context = Contexts.start(Contexts.UserSetup.class, this.properties)) {
 			AsyncResilientRedisTemplate template = context.getBean(AsyncResilientRedisTemplate.class);
 			RecoveryQueue queue = context.getBean(RecoveryQueue.class);
-			warmUpThenKill(template, context.getBean(CircuitBreaker.class), this.redis);
+			CircuitBreaker breaker = context.getBean(CircuitBreaker.class);
+			warmUpThenKill(template, breaker, this.redis);
 			// the caller keeps nothing: what stays on the heap is what the queue holds
 			this.heapBefore = usedHeapAfterGc();
 			HeapHistogram histogramBefore = HeapHistogram.take();
