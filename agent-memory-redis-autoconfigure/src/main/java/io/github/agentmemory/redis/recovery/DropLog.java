@@ -49,10 +49,13 @@ final class DropLog {
 	}
 
 	void dropped(PendingWrite write, DropReason reason, @Nullable Throwable cause) {
+		dropped(write.queuePriority(), write, reason, cause);
+	}
+
+	void dropped(Priority priority, Object write, DropReason reason, @Nullable Throwable cause) {
 		if (!logger.isWarnEnabled()) {
 			return;
 		}
-		Priority priority = write.queuePriority();
 		int slot = priority.ordinal() * DropReason.values().length + reason.ordinal();
 		long now = this.nanoTime.getAsLong();
 		long last = this.lastLogged[slot].get();

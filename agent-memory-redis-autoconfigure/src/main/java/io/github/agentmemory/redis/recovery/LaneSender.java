@@ -138,7 +138,7 @@ final class LaneSender {
 
 	/**
 	 * The lane's oldest waiting write, claimed and moved in flight, if it may be sent now:
-	 * nothing of the key in flight, decided, and its backoff over (or known to be over:
+	 * nothing of the key in flight or parked, decided, and its backoff over (or known to be over:
 	 * its timer fired, or Redis just applied the key's previous write).
 	 */
 	@Nullable
@@ -146,6 +146,10 @@ final class LaneSender {
 		while (!this.closed.getAsBoolean()) {
 			PendingWrite head = lane.head();
 			if (head == null || lane.hasInFlight() || head.undecided || head.state() != State.WAITING) {
+				return null;
+			}
+			if (this.queue.holdsParked(lane.key)) {
+				// older writes of the key (or of its hash) are parked: they are loaded and go first
 				return null;
 			}
 			if (!backoffOver && head.notBeforeNanos - this.nanoTime.getAsLong() > 0) {

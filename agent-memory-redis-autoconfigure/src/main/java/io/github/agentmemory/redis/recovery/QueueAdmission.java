@@ -1,6 +1,5 @@
 package io.github.agentmemory.redis.recovery;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -10,7 +9,6 @@ import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
 import io.github.agentmemory.redis.command.DropReason;
-import io.github.agentmemory.redis.recovery.PendingWrite.Handling;
 import io.github.agentmemory.redis.recovery.PendingWrite.State;
 import io.github.agentmemory.redis.recovery.journal.JournalEntry;
 import io.github.agentmemory.redis.recovery.journal.JournalFullException;
@@ -126,8 +124,12 @@ final class QueueAdmission {
 			write.queued = true;
 			write.settlement = new CompletableFuture<>();
 		}
-		List<PendingWrite> evicted = new ArrayList<>(1);
-		boolean admitted = this.queue.offer(write, evicted);
+		RecoveryQueue.Victims evicted = new RecoveryQueue.Victims();
+		// parked only when first queued, and only while it is its key's oldest write and
+		// nothing of the key is in flight: a key's parked writes are older than its writes in
+		// memory (I2), and a write loaded for replay stays in memory until it ends
+		boolean park = answer && write.journalId >= 0 && !lane.hasInFlight() && lane.head() == write;
+		boolean admitted = park ? this.queue.park(write, evicted) : this.queue.offer(write, evicted);
 		if (!admitted) {
 			lane.removeWaiting(write);
 			write.claim(State.SENDING, State.DONE);
@@ -139,12 +141,27 @@ final class QueueAdmission {
 			this.outcomes.dropped(write, this.closed.getAsBoolean() ? WriteOutcomes.atShutdown(write) : DropReason.CAPACITY, cause,
 					effects);
 		}
-		else if (answer && write.outcome != null) {
-			this.outcomes.queued(write, cause, effects);
+		else {
+			if (park) {
+				// only the journal holds it now; the caller's outcome still names the write
+				lane.removeWaiting(write);
+				write.claim(State.SENDING, State.DONE);
+			}
+			if (answer && write.outcome != null) {
+				this.outcomes.queued(write, cause, effects);
+			}
 		}
-		for (PendingWrite victim : evicted) {
-			this.outcomes.dropped(victim, DropReason.CAPACITY, victim.lastError, effects);
+		givenUp(evicted, DropReason.CAPACITY, effects);
+	}
+
+	/** Tell the callers of writes the queue gave up (evicted or expired) and count them. */
+	void givenUp(RecoveryQueue.Victims victims, DropReason reason, Effects effects) {
+		for (PendingWrite victim : victims.inMemory) {
+			this.outcomes.dropped(victim, reason, victim.lastError, effects);
 			effects.add(() -> this.lanes.purge(victim.lane));
+		}
+		if (!victims.parked.isEmpty()) {
+			this.outcomes.droppedParked(victims.parked, reason, effects);
 		}
 	}
 
@@ -158,36 +175,31 @@ final class QueueAdmission {
 		if (this.journal == null) {
 			return 0;
 		}
-		List<JournalEntry> entries = this.journal.recover();
-		long newest = 0;
-		for (JournalEntry entry : entries) {
-			newest = Math.max(newest, entry.sequence());
-		}
-		// new writes are journaled under their sequence: above every kept one
-		sequence.accumulateAndGet(newest, Math::max);
 		long now = nanoTime.getAsLong();
 		long wallNow = System.currentTimeMillis();
 		Effects effects = new Effects();
-		for (JournalEntry entry : entries) {
+		int[] count = new int[1];
+		// parked at once, in the journal's order: their ids order them before every new write
+		// of their keys, and only their ids, priorities, ages and key hashes stay in memory
+		this.journal.recover((entry) -> {
+			count[0]++;
+			sequence.accumulateAndGet(entry.sequence(), Math::max);
 			long ageNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(0, wallNow - entry.createdEpochMillis()));
-			PendingWrite write = new PendingWrite(entry.write(), Handling.of(entry.priority()), entry.priority(),
-					now - ageNanos, null, null, null);
-			KeyLane lane = this.lanes.getOrCreate(write.key());
-			synchronized (lane) {
-				write.sequence = sequence.incrementAndGet();
-				write.lane = lane;
-				write.journalId = entry.sequence();
-				lane.addWaiting(write);
-				admit(lane, write, null, effects);
-				this.lanes.retireIfIdle(lane);
+			RecoveryQueue.Victims evicted = new RecoveryQueue.Victims();
+			if (!this.queue.parkRecovered(entry.priority(), entry.sequence(), now - ageNanos, entry.write().key(),
+					evicted)) {
+				this.outcomes.droppedParked(
+						List.of(new ParkedWrite(entry.sequence(), entry.priority(), now - ageNanos, 0, null)),
+						DropReason.CAPACITY, effects);
 			}
-		}
+			givenUp(evicted, DropReason.CAPACITY, effects);
+		});
 		effects.run();
-		if (!entries.isEmpty()) {
+		if (count[0] > 0) {
 			logger.info(LogMessage.format("Took back %d queued writes that the recovery journal kept from the last run; "
-					+ "they are replayed before newer writes to their keys", entries.size()));
+					+ "they are replayed before newer writes to their keys", count[0]));
 		}
-		return entries.size();
+		return count[0];
 	}
 
 	private static Throwable unwrap(Throwable error) {

@@ -194,6 +194,11 @@ public class RecoveryProcessor implements SmartLifecycle {
 	 */
 	public CompletableFuture<Boolean> replay() {
 		this.sequencer.expire(this.maxAgeNanos);
+		// writes parked in the journal are loaded back first (a batch at most)
+		return this.sequencer.loadParked(this.batchSize).thenCompose((loaded) -> replayBatch());
+	}
+
+	private CompletableFuture<Boolean> replayBatch() {
 		List<String> keys = this.queue.keysToReplay(this.batchSize);
 		if (this.circuitBreakers.isSingle() || keys.size() < 2) {
 			return replay(keys);

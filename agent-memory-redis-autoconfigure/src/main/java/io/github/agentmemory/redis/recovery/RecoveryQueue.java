@@ -7,17 +7,22 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
 import io.github.agentmemory.redis.command.Priority;
+import io.github.agentmemory.redis.command.WriteOutcome;
 
 import org.springframework.lang.Nullable;
 import org.springframework.util.Assert;
 
 /**
- * The recovery queue: every write that was answered {@code QUEUED} and waits for Redis,
- * in one arrival-ordered list per priority (intrusive links: no node per write, removal in
- * constant time). It holds no write that merely waits for its own retry (<b>I5</b>).
+ * The recovery queue: every write that was answered {@code QUEUED} and waits for Redis.
+ * A write in memory is in one arrival-ordered list per priority (intrusive links: no node
+ * per write, removal in constant time); a journaled write is <em>parked</em> instead when
+ * it is first queued ({@link ParkedWrites}: its payload stays in the journal, about 60
+ * bytes stay on the heap) and loaded back for replay ({@link ParkedWriteLoader}). It holds
+ * no write that merely waits for its own retry (<b>I5</b>).
  *
  * <p>
  * Invariants, all under this queue's monitor (it never calls out while holding it):
@@ -31,7 +36,17 @@ import org.springframework.util.Assert;
  * is refused, so none can slip in after the final sweep;</li>
  * <li>give-up order (<b>I4</b>): a full queue evicts the oldest write of the least
  * important priority present, and refuses a newcomer rather than evict a more important
- * write; expiry gives up an old write only while no less important write is queued.</li>
+ * write; expiry gives up an old write only while no less important write is queued.
+ * Parked writes count as queued writes of their priority for all of this (capacity,
+ * eviction, expiry, sizes);</li>
+ * <li>key order (<b>I2</b>): the parked writes of a key are older than every write of the
+ * key in memory (a write is parked only while it is the oldest of its key and nothing of
+ * the key is in flight, and a loaded write is never parked again), and while a write of
+ * a key's hash is parked, no write of the key is sent ({@link #holdsParked}): a parked
+ * write goes back to its lane, in issue order, before any later write of its key is
+ * sent;</li>
+ * <li>a parked write is taken out by exactly one party, under this monitor: loaded back
+ * into its lane ({@link #unpark}), or given up.</li>
  * </ul>
  *
  * @author agent-memory-redis
@@ -50,8 +65,13 @@ public final class RecoveryQueue {
 
 	private final RecoveryCounters counters;
 
-	/** Written under the monitor, read without it by {@link #size()}. */
+	private final ParkedWrites parked = new ParkedWrites();
+
+	/** Written under the monitor, read without it by {@link #size()}; parked writes included. */
 	private volatile int size;
+
+	/** Parked writes: written under the monitor, read without it. */
+	private volatile int parkedSize;
 
 	private boolean closed;
 
@@ -91,7 +111,7 @@ public final class RecoveryQueue {
 		Map<Priority, Integer> sizes = new EnumMap<>(Priority.class);
 		synchronized (this) {
 			for (Priority priority : PRIORITIES) {
-				sizes.put(priority, this.sizes[priority.ordinal()]);
+				sizes.put(priority, this.sizes[priority.ordinal()] + this.parked.size(priority));
 			}
 		}
 		return this.counters.snapshot(sizes);
@@ -105,17 +125,9 @@ public final class RecoveryQueue {
 	 * @return {@code false} if the write was refused (closed, or full of more important
 	 * writes): it stays the caller's
 	 */
-	synchronized boolean offer(PendingWrite write, List<PendingWrite> evicted) {
-		if (this.closed) {
+	synchronized boolean offer(PendingWrite write, Victims evicted) {
+		if (!makeRoom(write.queuePriority(), evicted)) {
 			return false;
-		}
-		if (this.size >= this.capacity) {
-			PendingWrite victim = leastImportantOldest();
-			if (victim == null || victim.queuePriority().compareTo(write.queuePriority()) < 0) {
-				return false;
-			}
-			claim(victim, PendingWrite.State.DONE);
-			evicted.add(victim);
 		}
 		link(write);
 		boolean published = write.claim(PendingWrite.State.SENDING, PendingWrite.State.WAITING);
@@ -123,6 +135,149 @@ public final class RecoveryQueue {
 		if (!write.counted) {
 			write.counted = true;
 			this.counters.enqueued(write.queuePriority());
+		}
+		return true;
+	}
+
+	/**
+	 * Queue a journaled write the caller owns as a parked write: from now on only the
+	 * journal holds its payload, and the caller forgets the {@link PendingWrite}.
+	 * @param write the write, committed to the journal
+	 * @param evicted receives the write given up to make room
+	 * @return {@code false} if the write was refused (closed, or full of more important
+	 * writes): it stays the caller's
+	 */
+	synchronized boolean park(PendingWrite write, Victims evicted) {
+		Assert.state(write.journalId >= 0, "Only a journaled write can be parked");
+		if (!makeRoom(write.queuePriority(), evicted)) {
+			return false;
+		}
+		addParked(write.queuePriority(), write.journalId, write.createdNanos, ParkedWrites.hash(write.key()),
+				write.attempts, write.settlement);
+		if (!write.counted) {
+			write.counted = true;
+			this.counters.enqueued(write.queuePriority());
+		}
+		return true;
+	}
+
+	/**
+	 * Queue a write the journal kept from the last run as a parked write.
+	 * @param priority its priority
+	 * @param id its journal id
+	 * @param createdNanos when it was issued
+	 * @param key its key
+	 * @param evicted receives the write given up to make room
+	 * @return {@code false} if the write was refused (full of more important writes)
+	 */
+	synchronized boolean parkRecovered(Priority priority, long id, long createdNanos, String key, Victims evicted) {
+		if (!makeRoom(priority, evicted)) {
+			return false;
+		}
+		addParked(priority, id, createdNanos, ParkedWrites.hash(key), 0, null);
+		this.counters.enqueued(priority);
+		return true;
+	}
+
+	/**
+	 * Whether a write of the key's hash is parked: a write of the key must not be sent
+	 * before the parked ones are loaded back (they are older). Cheap while nothing is
+	 * parked.
+	 * @param key the key
+	 * @return whether one is
+	 */
+	boolean holdsParked(String key) {
+		if (this.parkedSize == 0) {
+			return false;
+		}
+		int hash = ParkedWrites.hash(key);
+		synchronized (this) {
+			return this.parked.holds(hash);
+		}
+	}
+
+	/**
+	 * Number of parked writes, read without locking.
+	 * @return the number
+	 */
+	int parkedSize() {
+		return this.parkedSize;
+	}
+
+	/**
+	 * Number of queued writes in memory (not parked), read without locking.
+	 * @return the number
+	 */
+	int inMemorySize() {
+		return this.size - this.parkedSize;
+	}
+
+	/**
+	 * Parked writes to load back for replay, left parked: most important and oldest first,
+	 * or oldest by issue order.
+	 * @param limit most writes
+	 * @param byIssueOrder whether to take the oldest of all priorities
+	 * @return the writes
+	 */
+	synchronized List<ParkedWrite> parkedToLoad(int limit, boolean byIssueOrder) {
+		return byIssueOrder ? this.parked.oldest(limit) : this.parked.mostImportant(limit);
+	}
+
+	/**
+	 * Put a parked write back in memory, loaded from the journal: it is linked as a
+	 * waiting queued write, unless it was given up meanwhile. The caller holds its lane's
+	 * monitor and adds it to the lane if this returns {@code true}.
+	 * @param write the loaded write, state {@code SENDING}, with the parked write's id as
+	 * journal id and sequence
+	 * @return whether it was still parked (and is now linked)
+	 */
+	synchronized boolean unpark(PendingWrite write) {
+		if (this.closed || this.parked.remove(write.queuePriority(), write.journalId) == null) {
+			return false;
+		}
+		this.parkedSize = this.parked.size();
+		this.size--;
+		link(write);
+		write.counted = true;
+		boolean published = write.claim(PendingWrite.State.SENDING, PendingWrite.State.WAITING);
+		Assert.state(published, "A loaded write is its loader's");
+		return true;
+	}
+
+	/**
+	 * Give up a parked write that cannot be loaded (the journal lost it).
+	 * @param priority its priority
+	 * @param id its journal id
+	 * @return the write, or {@code null} if it is no longer parked
+	 */
+	@Nullable
+	synchronized ParkedWrite removeParked(Priority priority, long id) {
+		ParkedWrite write = this.parked.remove(priority, id);
+		if (write != null) {
+			this.parkedSize = this.parked.size();
+			this.size--;
+		}
+		return write;
+	}
+
+	private void addParked(Priority priority, long id, long createdNanos, int keyHash, int attempts,
+			@Nullable CompletableFuture<WriteOutcome> settlement) {
+		this.parked.add(priority, id, createdNanos, keyHash, attempts, settlement);
+		this.parkedSize = this.parked.size();
+		this.size++;
+	}
+
+	/** Make room for a write of the priority, evicting if full; {@code false}: refused. */
+	private boolean makeRoom(Priority priority, Victims evicted) {
+		if (this.closed) {
+			return false;
+		}
+		if (this.size >= this.capacity) {
+			int victim = leastImportantPresent();
+			if (victim < 0 || PRIORITIES[victim].compareTo(priority) < 0) {
+				return false;
+			}
+			removeOldest(victim, evicted);
 		}
 		return true;
 	}
@@ -146,15 +301,13 @@ public final class RecoveryQueue {
 	 * @param oldestNanos writes created before this time are expired
 	 * @return the writes given up, claimed as done
 	 */
-	synchronized List<PendingWrite> expire(long oldestNanos) {
-		List<PendingWrite> expired = new ArrayList<>();
+	synchronized Victims expire(long oldestNanos) {
+		Victims expired = new Victims();
 		for (int i = PRIORITIES.length - 1; i >= 0; i--) {
-			while (this.heads[i] != null && this.heads[i].createdNanos - oldestNanos < 0) {
-				PendingWrite write = this.heads[i];
-				claim(write, PendingWrite.State.DONE);
-				expired.add(write);
+			while (hasAny(i) && oldestCreated(i) - oldestNanos < 0) {
+				removeOldest(i, expired);
 			}
-			if (this.heads[i] != null) {
+			if (hasAny(i)) {
 				break;
 			}
 		}
@@ -168,7 +321,7 @@ public final class RecoveryQueue {
 	 */
 	synchronized boolean hasLessImportantThan(Priority priority) {
 		for (int i = priority.ordinal() + 1; i < PRIORITIES.length; i++) {
-			if (this.sizes[i] > 0) {
+			if (hasAny(i)) {
 				return true;
 			}
 		}
@@ -176,8 +329,10 @@ public final class RecoveryQueue {
 	}
 
 	/**
-	 * The waiting writes, counted by a function of their key (on Redis Cluster, the
-	 * breaker of the key's master). Visits every waiting write under the queue's lock.
+	 * The waiting writes in memory, counted by a function of their key (on Redis Cluster,
+	 * the breaker of the key's master); parked writes, whose keys are in the journal only,
+	 * are not counted here (see {@link #parkedSize()}). Visits every waiting write in memory
+	 * under the queue's lock.
 	 * @param <K> the type of the function's result
 	 * @param classifier the function of a key
 	 * @return count per result, in no particular order
@@ -193,7 +348,8 @@ public final class RecoveryQueue {
 	}
 
 	/**
-	 * Keys with waiting writes, most important and oldest first.
+	 * Keys with waiting writes in memory, most important and oldest first (parked writes
+	 * are loaded into memory first, see {@link ParkedWriteLoader}).
 	 * @param limit most keys
 	 * @return the keys
 	 */
@@ -209,29 +365,60 @@ public final class RecoveryQueue {
 
 	/**
 	 * Refuse every write from now on and give up all that wait.
-	 * @return the writes given up, claimed as done
+	 * @return the writes given up, those in memory claimed as done
 	 */
-	synchronized List<PendingWrite> close() {
+	synchronized Victims close() {
 		this.closed = true;
-		List<PendingWrite> remaining = new ArrayList<>(this.size);
+		Victims remaining = new Victims();
 		for (int i = 0; i < PRIORITIES.length; i++) {
 			while (this.heads[i] != null) {
 				PendingWrite write = this.heads[i];
 				claim(write, PendingWrite.State.DONE);
-				remaining.add(write);
+				remaining.inMemory.add(write);
 			}
 		}
+		this.parked.removeAll(remaining.parked);
+		this.size -= remaining.parked.size();
+		this.parkedSize = 0;
 		return remaining;
 	}
 
-	@Nullable
-	private PendingWrite leastImportantOldest() {
+	/** The least important priority with a queued write, or -1. */
+	private int leastImportantPresent() {
 		for (int i = PRIORITIES.length - 1; i >= 0; i--) {
-			if (this.heads[i] != null) {
-				return this.heads[i];
+			if (hasAny(i)) {
+				return i;
 			}
 		}
-		return null;
+		return -1;
+	}
+
+	private boolean hasAny(int priority) {
+		return this.heads[priority] != null || this.parked.size(PRIORITIES[priority]) > 0;
+	}
+
+	/** Creation time of the oldest write of a priority that has one. */
+	private long oldestCreated(int priority) {
+		PendingWrite head = this.heads[priority];
+		if (this.parked.size(PRIORITIES[priority]) == 0) {
+			return head.createdNanos;
+		}
+		long parkedCreated = this.parked.oldestCreated(PRIORITIES[priority]);
+		return (head != null && head.createdNanos - parkedCreated < 0) ? head.createdNanos : parkedCreated;
+	}
+
+	/** Give up the oldest write of a priority that has one, in memory or parked. */
+	private void removeOldest(int priority, Victims into) {
+		PendingWrite head = this.heads[priority];
+		boolean hasParked = this.parked.size(PRIORITIES[priority]) > 0;
+		if (head != null && (!hasParked || head.createdNanos - this.parked.oldestCreated(PRIORITIES[priority]) < 0)) {
+			claim(head, PendingWrite.State.DONE);
+			into.inMemory.add(head);
+			return;
+		}
+		into.parked.add(this.parked.removeOldest(PRIORITIES[priority]));
+		this.parkedSize = this.parked.size();
+		this.size--;
 	}
 
 	private void claim(PendingWrite write, PendingWrite.State to) {
@@ -294,6 +481,26 @@ public final class RecoveryQueue {
 		write.linked = false;
 		this.sizes[i]--;
 		this.size--;
+	}
+
+	/**
+	 * Writes the queue gave up (evicted, expired, or left at close): those in memory,
+	 * claimed as done, and parked ones.
+	 */
+	static final class Victims {
+
+		final List<PendingWrite> inMemory = new ArrayList<>(1);
+
+		final List<ParkedWrite> parked = new ArrayList<>(0);
+
+		int size() {
+			return this.inMemory.size() + this.parked.size();
+		}
+
+		boolean isEmpty() {
+			return this.inMemory.isEmpty() && this.parked.isEmpty();
+		}
+
 	}
 
 }

@@ -2,7 +2,6 @@ package io.github.agentmemory.redis.recovery;
 
 import java.time.Duration;
 import java.util.EnumMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -108,10 +107,10 @@ final class ShutdownDrain {
 	}
 
 	private void giveUpRest(int before) {
-		List<PendingWrite> left = this.sequencer.close();
+		RecoveryQueue.Victims left = this.sequencer.close();
 		Map<Priority, Integer> dropped = new EnumMap<>(Priority.class);
-		int handedOver = 0;
-		for (PendingWrite write : left) {
+		int handedOver = left.parked.size();
+		for (PendingWrite write : left.inMemory) {
 			if (write.journalId >= 0) {
 				handedOver++;
 			}

@@ -1,14 +1,21 @@
 package io.github.agentmemory.redis.recovery;
 
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 import io.github.agentmemory.redis.command.DropReason;
+import io.github.agentmemory.redis.command.RedisWrite;
 import io.github.agentmemory.redis.command.WriteOutcome;
+import io.github.agentmemory.redis.recovery.journal.JournalEntry;
 import io.github.agentmemory.redis.recovery.journal.RecoveryJournal;
 import io.github.agentmemory.redis.resilience.AmbiguousWriteException;
 
 import org.springframework.dao.TransientDataAccessResourceException;
 import org.springframework.lang.Nullable;
+import org.springframework.util.Assert;
 
 /**
  * Tells callers what became of their writes and counts it: each terminal method is
@@ -18,6 +25,9 @@ import org.springframework.lang.Nullable;
  * @author agent-memory-redis
  */
 final class WriteOutcomes {
+
+	/** Most parked writes read back from the journal at once to complete their settlements. */
+	private static final int READ_CHUNK = 4096;
 
 	private final RecoveryCounters counters;
 
@@ -37,7 +47,10 @@ final class WriteOutcomes {
 		if (write.queued) {
 			this.counters.replayed(write.queuePriority());
 			CompletableFuture<WriteOutcome> settlement = write.settlement;
-			effects.add(() -> settlement.complete(WriteOutcome.applied(write.write)));
+			if (settlement != null) {
+				// null: a write taken back from the journal, never answered QUEUED in this run
+				effects.add(() -> settlement.complete(WriteOutcome.applied(write.write)));
+			}
 		}
 		else if (write.reply != null) {
 			effects.add(() -> write.reply.complete(value));
@@ -76,6 +89,66 @@ final class WriteOutcomes {
 		if (future != null) {
 			// null: a write taken back from the journal that was never answered QUEUED
 			effects.add(() -> future.complete(dropped));
+		}
+	}
+
+	/**
+	 * Give up parked writes (their payloads are in the journal only): counted and logged
+	 * now; their settlements complete once the journal has read their writes back (in one
+	 * read, queued before their removal), since a final outcome names its write. Should the
+	 * read fail, a settlement still completes, with the drop and the read's error as cause
+	 * but without the write ({@link WriteOutcome#write()} is {@code null} then).
+	 * @param writes the parked writes given up, taken out of the queue
+	 * @param reason why
+	 * @param effects where the journal calls go, to run outside the locks
+	 */
+	void droppedParked(List<ParkedWrite> writes, DropReason reason, Effects effects) {
+		List<ParkedWrite> settled = new ArrayList<>();
+		for (ParkedWrite write : writes) {
+			this.counters.dropped(write.priority(), reason);
+			if (reason != DropReason.SHUTDOWN && reason != DropReason.HANDED_OVER) {
+				this.dropLog.dropped(write.priority(), write, reason, null);
+			}
+			if (write.settlement() != null) {
+				settled.add(write);
+			}
+		}
+		RecoveryJournal journal = this.journal;
+		Assert.state(journal != null, "A parked write is journaled");
+		effects.add(() -> {
+			if (!settled.isEmpty()) {
+				settleFromJournal(journal, settled, reason);
+			}
+			if (reason != DropReason.HANDED_OVER) {
+				for (ParkedWrite write : writes) {
+					journal.remove(write.id());
+				}
+			}
+		});
+	}
+
+	private static void settleFromJournal(RecoveryJournal journal, List<ParkedWrite> writes, DropReason reason) {
+		for (int from = 0; from < writes.size(); from += READ_CHUNK) {
+			List<ParkedWrite> chunk = writes.subList(from, Math.min(writes.size(), from + READ_CHUNK));
+			long[] ids = new long[chunk.size()];
+			for (int i = 0; i < ids.length; i++) {
+				ids[i] = chunk.get(i).id();
+			}
+			journal.read(ids).whenComplete((entries, error) -> {
+				Map<Long, RedisWrite> byId = new HashMap<>();
+				if (entries != null) {
+					for (JournalEntry entry : entries) {
+						byId.put(entry.sequence(), entry.write());
+					}
+				}
+				for (ParkedWrite write : chunk) {
+					RedisWrite redisWrite = byId.get(write.id());
+					Throwable cause = (redisWrite != null) ? null
+							: (error != null) ? error : new IllegalStateException("The recovery journal no longer holds "
+									+ write + ", given up as " + reason);
+					write.settlement().complete(WriteOutcome.dropped(redisWrite, reason, cause));
+				}
+			});
 		}
 	}
 

@@ -1,6 +1,5 @@
 package io.github.agentmemory.redis.recovery;
 
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -79,6 +78,8 @@ public class WriteSequencer implements DisposableBean {
 
 	private final LaneSender laneSender;
 
+	private final ParkedWriteLoader loader;
+
 	private final AtomicLong sequence = new AtomicLong();
 
 	private volatile boolean closed;
@@ -151,6 +152,7 @@ public class WriteSequencer implements DisposableBean {
 				() -> this.closed, queueEnabled, maxQueuedAttempts, nanoTime);
 		this.laneSender = new LaneSender(sender, this.lanes, queue, this.outcomes, this.failures, retryTimer,
 				() -> this.closed, nanoTime);
+		this.loader = new ParkedWriteLoader(this.lanes, queue, journal, this.outcomes);
 		this.waiting = new WaitingWrites(this.lanes, circuitBreakers, this.admission, this.outcomes, this::schedule,
 				(key) -> replay(key, false));
 		circuitBreakers.forEach((breaker) -> breaker.getEventPublisher().onStateTransition((event) -> {
@@ -230,28 +232,39 @@ public class WriteSequencer implements DisposableBean {
 	 * @return how many were given up
 	 */
 	int expire(long maxAgeNanos) {
-		List<PendingWrite> expired = this.queue.expire(this.nanoTime.getAsLong() - maxAgeNanos);
+		RecoveryQueue.Victims expired = this.queue.expire(this.nanoTime.getAsLong() - maxAgeNanos);
 		Effects effects = new Effects();
-		for (PendingWrite write : expired) {
-			this.outcomes.dropped(write, DropReason.EXPIRED, write.lastError, effects);
-			effects.add(() -> this.lanes.purge(write.lane));
-		}
+		this.admission.givenUp(expired, DropReason.EXPIRED, effects);
 		effects.run();
 		return expired.size();
 	}
 
 	/**
+	 * Load parked writes back from the journal into their lanes for the next replay round
+	 * (see {@link ParkedWriteLoader}).
+	 * @param limit the round's size
+	 * @return completes once they are loaded; never exceptionally
+	 */
+	CompletableFuture<Void> loadParked(int limit) {
+		return this.loader.load(limit);
+	}
+
+	/**
 	 * Shut down: from now on no write waits; every waiting write is given up
-	 * ({@link DropReason#SHUTDOWN}, or an error for a write without a priority). Writes in
-	 * flight end with their reply and are then given up the same way if they failed.
+	 * ({@link DropReason#SHUTDOWN}, or an error for a write without a priority), a
+	 * journaled one {@link DropReason#HANDED_OVER} to the next start. Writes in flight end
+	 * with their reply and are then given up the same way if they failed.
 	 * @return the queued writes given up
 	 */
-	List<PendingWrite> close() {
+	RecoveryQueue.Victims close() {
 		this.closed = true;
-		List<PendingWrite> queued = this.queue.close();
+		RecoveryQueue.Victims queued = this.queue.close();
 		Effects effects = new Effects();
-		for (PendingWrite write : queued) {
+		for (PendingWrite write : queued.inMemory) {
 			this.outcomes.dropped(write, WriteOutcomes.atShutdown(write), write.lastError, effects);
+		}
+		if (!queued.parked.isEmpty()) {
+			this.outcomes.droppedParked(queued.parked, DropReason.HANDED_OVER, effects);
 		}
 		for (KeyLane lane : this.lanes.all()) {
 			synchronized (lane) {
@@ -309,7 +322,7 @@ public class WriteSequencer implements DisposableBean {
 					write.claim(State.SENDING, State.DONE);
 					giveUpAtShutdown(write, effects);
 				}
-				else if (!lane.blocksNewWrites()) {
+				else if (!lane.blocksNewWrites() && !this.queue.holdsParked(write.key())) {
 					lane.addInFlight(write);
 					sendNow = true;
 				}

@@ -284,6 +284,19 @@ class WritePathReviewTests {
 		}
 
 		@Override
+		public CompletableFuture<List<JournalEntry>> read(long[] sequences) {
+			List<JournalEntry> found = new ArrayList<>();
+			for (JournalEntry entry : this.entries) {
+				for (long sequence : sequences) {
+					if (entry.sequence() == sequence) {
+						found.add(entry);
+					}
+				}
+			}
+			return CompletableFuture.completedFuture(found);
+		}
+
+		@Override
 		public JournalStats stats() {
 			throw new UnsupportedOperationException();
 		}
@@ -335,6 +348,11 @@ class WritePathReviewTests {
 		@Override
 		public List<JournalEntry> recover() {
 			return this.journal.recover();
+		}
+
+		@Override
+		public CompletableFuture<List<JournalEntry>> read(long[] sequences) {
+			return this.journal.read(sequences);
 		}
 
 		@Override

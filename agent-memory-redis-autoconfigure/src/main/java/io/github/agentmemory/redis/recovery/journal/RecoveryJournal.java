@@ -2,6 +2,7 @@ package io.github.agentmemory.redis.recovery.journal;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * A durable store of queued writes, so that a write the caller was told is queued
@@ -59,6 +60,31 @@ public interface RecoveryJournal extends AutoCloseable {
 	 * @throws JournalWriteException if the store cannot be read
 	 */
 	List<JournalEntry> recover();
+
+	/**
+	 * Read the entries that survived the last run, as {@link #recover()} does, handing
+	 * each to a consumer in {@link JournalEntry#sequence()} order instead of returning them
+	 * all at once. The consumer runs on a thread of the journal, before this method
+	 * returns.
+	 * @param entries receives each surviving entry
+	 * @throws IllegalStateException if called twice or after an append
+	 * @throws JournalWriteException if the store cannot be read
+	 */
+	default void recover(Consumer<JournalEntry> entries) {
+		recover().forEach(entries);
+	}
+
+	/**
+	 * Read committed entries back, for example to replay writes whose payloads are kept
+	 * in the journal only. Reads are queued with the appends and removals and see them in
+	 * order of arrival: a read that arrives before the removal of an entry finds it.
+	 * @param sequences the sequences to read, in any order
+	 * @return a future of the entries found, in sequence order (a sequence not in the
+	 * journal is left out, a record that does not decode is left out and logged); it
+	 * completes exceptionally with a {@link JournalException} if the store cannot be read
+	 * or the journal is closed
+	 */
+	CompletableFuture<List<JournalEntry>> read(long[] sequences);
 
 	/**
 	 * A snapshot of the journal's state and counters; cheap, reads memory only.

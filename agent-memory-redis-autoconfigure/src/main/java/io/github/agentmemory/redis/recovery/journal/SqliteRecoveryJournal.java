@@ -228,6 +228,19 @@ public class SqliteRecoveryJournal implements RecoveryJournal {
 	}
 
 	@Override
+	public CompletableFuture<List<JournalEntry>> read(long[] sequences) {
+		Assert.notNull(sequences, "'sequences' must not be null");
+		CompletableFuture<List<JournalEntry>> future = new CompletableFuture<>();
+		synchronized (this.admission) {
+			if (this.closed) {
+				return CompletableFuture.failedFuture(closedException());
+			}
+			this.queue.add(new Read(sequences.clone(), future));
+		}
+		return future;
+	}
+
+	@Override
 	public List<JournalEntry> recover() {
 		CompletableFuture<List<JournalEntry>> future = new CompletableFuture<>();
 		synchronized (this.admission) {
@@ -341,6 +354,11 @@ public class SqliteRecoveryJournal implements RecoveryJournal {
 				}
 				else if (op instanceof Remove remove) {
 					pending.remove(remove.sequence());
+				}
+				else if (op instanceof Read read) {
+					// committed rows only: the batch's appends are not in the store yet, and a
+					// removal queued after the read is not applied yet
+					read(read);
 				}
 				else {
 					commit(pending);
@@ -458,6 +476,43 @@ public class SqliteRecoveryJournal implements RecoveryJournal {
 		this.completer.execute(() -> failed.forEach((future) -> future.completeExceptionally(failure)));
 	}
 
+	private void read(Read read) {
+		List<byte[]> payloads = new ArrayList<>(read.sequences().length);
+		List<Long> sequences = new ArrayList<>(read.sequences().length);
+		try {
+			this.store.read(read.sequences(), (sequence, payload) -> {
+				sequences.add(sequence);
+				payloads.add(payload);
+				return true;
+			});
+		}
+		catch (SQLException | RuntimeException ex) {
+			JournalWriteException failure = new JournalWriteException(
+					"Cannot read " + read.sequences().length + " entries of the recovery journal " + this.directory, ex);
+			this.completer.execute(() -> read.future().completeExceptionally(failure));
+			return;
+		}
+		// decoded on the completer: the writer thread only moves bytes
+		this.completer.execute(() -> {
+			List<JournalEntry> entries = new ArrayList<>(payloads.size());
+			for (int i = 0; i < payloads.size(); i++) {
+				try {
+					JournalEntry entry = JournalCodec.decode(payloads.get(i));
+					if (entry.sequence() == sequences.get(i)) {
+						entries.add(entry);
+						continue;
+					}
+				}
+				catch (JournalCodec.CorruptRecordException ex) {
+					// logged below
+				}
+				logger.warn(LogMessage.format("Recovery journal %s: record %d does not decode; its write cannot be read back",
+						this.directory, sequences.get(i)));
+			}
+			read.future().complete(entries);
+		});
+	}
+
 	private void recover(CompletableFuture<List<JournalEntry>> future) {
 		JournalRecovery.Recovered result;
 		try {
@@ -486,7 +541,7 @@ public class SqliteRecoveryJournal implements RecoveryJournal {
 		future.complete(result.entries());
 	}
 
-	private sealed interface Op permits Append, Remove, Recover, Close {
+	private sealed interface Op permits Append, Remove, Read, Recover, Close {
 
 	}
 
@@ -495,6 +550,10 @@ public class SqliteRecoveryJournal implements RecoveryJournal {
 	}
 
 	private record Remove(long sequence) implements Op {
+
+	}
+
+	private record Read(long[] sequences, CompletableFuture<List<JournalEntry>> future) implements Op {
 
 	}
 

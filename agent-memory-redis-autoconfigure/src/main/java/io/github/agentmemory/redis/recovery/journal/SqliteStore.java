@@ -45,6 +45,8 @@ final class SqliteStore implements AutoCloseable {
 
 	private final PreparedStatement oldest;
 
+	private final PreparedStatement select;
+
 	private SqliteStore(Connection connection) throws SQLException {
 		this.connection = connection;
 		this.insert = connection.prepareStatement("INSERT OR IGNORE INTO entry (seq, created, payload) VALUES (?, ?, ?)");
@@ -52,6 +54,8 @@ final class SqliteStore implements AutoCloseable {
 				"SELECT count(*), total(length(payload)) FROM entry WHERE seq IN (SELECT value FROM json_each(?))");
 		this.delete = connection.prepareStatement("DELETE FROM entry WHERE seq IN (SELECT value FROM json_each(?))");
 		this.oldest = connection.prepareStatement("SELECT created FROM entry ORDER BY seq LIMIT 1");
+		this.select = connection.prepareStatement(
+				"SELECT seq, payload FROM entry WHERE seq IN (SELECT value FROM json_each(?)) ORDER BY seq");
 	}
 
 	/**
@@ -150,14 +154,7 @@ final class SqliteStore implements AutoCloseable {
 	 * @throws SQLException on a write error
 	 */
 	Totals delete(long[] sequences, int count) throws SQLException {
-		StringBuilder json = new StringBuilder(count * 8 + 2).append('[');
-		for (int i = 0; i < count; i++) {
-			if (i > 0) {
-				json.append(',');
-			}
-			json.append(sequences[i]);
-		}
-		String ids = json.append(']').toString();
+		String ids = idList(sequences, count);
 		Totals deleted;
 		this.measure.setString(1, ids);
 		try (ResultSet result = this.measure.executeQuery()) {
@@ -217,6 +214,34 @@ final class SqliteStore implements AutoCloseable {
 				}
 			}
 		}
+	}
+
+	/**
+	 * Read the rows of the given sequences, in sequence order; missing ones are left out.
+	 * @param sequences the sequences
+	 * @param rows receives each row
+	 * @throws SQLException on a read error
+	 */
+	void read(long[] sequences, RowHandler rows) throws SQLException {
+		this.select.setString(1, idList(sequences, sequences.length));
+		try (ResultSet result = this.select.executeQuery()) {
+			while (result.next()) {
+				if (!rows.row(result.getLong(1), result.getBytes(2))) {
+					return;
+				}
+			}
+		}
+	}
+
+	private static String idList(long[] sequences, int count) {
+		StringBuilder json = new StringBuilder(count * 8 + 2).append('[');
+		for (int i = 0; i < count; i++) {
+			if (i > 0) {
+				json.append(',');
+			}
+			json.append(sequences[i]);
+		}
+		return json.append(']').toString();
 	}
 
 	void commit() throws SQLException {

@@ -1,0 +1,172 @@
+package io.github.agentmemory.redis.recovery;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import io.github.agentmemory.redis.command.DropReason;
+import io.github.agentmemory.redis.recovery.PendingWrite.Handling;
+import io.github.agentmemory.redis.recovery.PendingWrite.State;
+import io.github.agentmemory.redis.recovery.journal.JournalEntry;
+import io.github.agentmemory.redis.recovery.journal.RecoveryJournal;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import org.springframework.core.log.LogMessage;
+import org.springframework.lang.Nullable;
+
+/**
+ * Loads parked writes ({@link ParkedWrites}) back from the journal before a replay round,
+ * in one read per batch, and puts each into its key's lane and the queue's in-memory
+ * lists, in issue order: the processor then replays them like any queued write.
+ *
+ * <p>
+ * Memory stays bounded: writes are loaded only while fewer than a batch of queued writes
+ * are in memory, most important and oldest first. One exception keeps the queue from
+ * stalling: when a batch is in memory but none of its keys can send (each waits behind
+ * parked writes of its key's hash, which a hash collision can cause) and nothing is in
+ * flight, the oldest parked writes by issue order are loaded, which eventually loads
+ * whatever a waiting write waits for.
+ *
+ * @author agent-memory-redis
+ */
+final class ParkedWriteLoader {
+
+	private static final Log logger = LogFactory.getLog(ParkedWriteLoader.class);
+
+	private static final CompletableFuture<Void> NOTHING = CompletableFuture.completedFuture(null);
+
+	private final KeyLanes lanes;
+
+	private final RecoveryQueue queue;
+
+	@Nullable
+	private final RecoveryJournal journal;
+
+	private final WriteOutcomes outcomes;
+
+	private volatile boolean readFailing;
+
+	ParkedWriteLoader(KeyLanes lanes, RecoveryQueue queue, @Nullable RecoveryJournal journal, WriteOutcomes outcomes) {
+		this.lanes = lanes;
+		this.queue = queue;
+		this.journal = journal;
+		this.outcomes = outcomes;
+	}
+
+	/**
+	 * Load parked writes for the next replay round, if there are any and memory allows.
+	 * @param limit the round's size
+	 * @return completes once they are in their lanes (never exceptionally: a failed read
+	 * leaves them parked for the next round)
+	 */
+	CompletableFuture<Void> load(int limit) {
+		if (this.journal == null || this.queue.parkedSize() == 0) {
+			return NOTHING;
+		}
+		int inMemory = this.queue.inMemorySize();
+		List<ParkedWrite> parked;
+		if (inMemory < limit) {
+			parked = this.queue.parkedToLoad(limit - inMemory, false);
+		}
+		else if (stalled(this.queue.keysToReplay(limit))) {
+			parked = this.queue.parkedToLoad(limit, true);
+		}
+		else {
+			return NOTHING;
+		}
+		if (parked.isEmpty()) {
+			return NOTHING;
+		}
+		long[] ids = new long[parked.size()];
+		for (int i = 0; i < ids.length; i++) {
+			ids[i] = parked.get(i).id();
+		}
+		return this.journal.read(ids).handle((entries, error) -> {
+			if (error != null) {
+				if (!this.readFailing) {
+					this.readFailing = true;
+					logger.warn(LogMessage.format("Cannot read %d queued writes back from the recovery journal for "
+							+ "replay; they stay queued and are read again at the next round (logged once until a "
+							+ "read succeeds)", ids.length), error);
+				}
+				return null;
+			}
+			this.readFailing = false;
+			intoLanes(parked, entries);
+			return null;
+		});
+	}
+
+	/**
+	 * Whether none of the keys can send and none has a write in flight: what waits in
+	 * memory waits only for parked writes.
+	 */
+	private boolean stalled(List<String> keys) {
+		for (String key : keys) {
+			KeyLane lane = this.lanes.get(key);
+			if (lane == null) {
+				continue;
+			}
+			synchronized (lane) {
+				if (lane.hasInFlight()) {
+					return false;
+				}
+				PendingWrite head = lane.head();
+				if (head != null && !head.undecided && head.state() == State.WAITING
+						&& !this.queue.holdsParked(key)) {
+					return false;
+				}
+			}
+		}
+		return true;
+	}
+
+	private void intoLanes(List<ParkedWrite> parked, List<JournalEntry> entries) {
+		Map<Long, JournalEntry> byId = new HashMap<>(entries.size() * 2);
+		for (JournalEntry entry : entries) {
+			byId.put(entry.sequence(), entry);
+		}
+		Effects effects = new Effects();
+		for (ParkedWrite write : parked) {
+			JournalEntry entry = byId.get(write.id());
+			if (entry == null) {
+				// still parked, but the journal no longer has it (a corrupt record): it is lost
+				ParkedWrite lost = this.queue.removeParked(write.priority(), write.id());
+				if (lost != null) {
+					this.outcomes.droppedParked(List.of(lost), DropReason.JOURNAL_FAILED, effects);
+				}
+				continue;
+			}
+			intoLane(write, entry);
+		}
+		effects.run();
+	}
+
+	private void intoLane(ParkedWrite parked, JournalEntry entry) {
+		PendingWrite write = new PendingWrite(entry.write(), Handling.of(parked.priority()), parked.priority(),
+				parked.createdNanos(), null, null, null);
+		// its journal id is its issue order: older than every write of its key in memory
+		write.sequence = parked.id();
+		write.journalId = parked.id();
+		write.attempts = parked.attempts();
+		write.queued = true;
+		write.settlement = parked.settlement();
+		while (true) {
+			KeyLane lane = this.lanes.getOrCreate(write.key());
+			synchronized (lane) {
+				if (lane.retired) {
+					continue;
+				}
+				write.lane = lane;
+				if (this.queue.unpark(write)) {
+					lane.addWaiting(write);
+				}
+				this.lanes.retireIfIdle(lane);
+			}
+			return;
+		}
+	}
+
+}
