@@ -148,7 +148,7 @@ final class LaneSender {
 			if (head == null || lane.hasInFlight() || head.undecided || head.state() != State.WAITING) {
 				return null;
 			}
-			if (this.queue.holdsParked(lane.key)) {
+			if (!head.loaded && this.queue.holdsParked(lane.key)) {
 				// older writes of the key (or of its hash) are parked: they are loaded and go first
 				return null;
 			}

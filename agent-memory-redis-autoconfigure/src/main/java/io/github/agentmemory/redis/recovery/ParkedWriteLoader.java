@@ -19,15 +19,23 @@ import org.springframework.lang.Nullable;
 /**
  * Loads parked writes ({@link ParkedWrites}) back from the journal before a replay round,
  * in one read per batch, and puts each into its key's lane and the queue's in-memory
- * lists, in issue order: the processor then replays them like any queued write.
+ * lists: the processor then replays them like any queued write.
+ *
+ * <p>
+ * Parked writes are loaded oldest first by issue order (journal id), across priorities:
+ * when a write is loaded, every older parked write has been loaded already, so a loaded
+ * write never waits for a parked one (<b>I2</b> with {@link PendingWrite#loaded}), and a
+ * write that waits behind parked writes of its key's hash is eventually unblocked. The
+ * price: parked writes are replayed in issue order, not most important first (the
+ * processor still replays the writes in memory most important first); the give-up order
+ * is not affected.
  *
  * <p>
  * Memory stays bounded: writes are loaded only while fewer than a batch of queued writes
- * are in memory, most important and oldest first. One exception keeps the queue from
- * stalling: when a batch is in memory but none of its keys can send (each waits behind
- * parked writes of its key's hash, which a hash collision can cause) and nothing is in
- * flight, the oldest parked writes by issue order are loaded, which eventually loads
- * whatever a waiting write waits for.
+ * are in memory. One exception keeps the queue from stalling: when a batch is in memory
+ * but none of its keys can send (each waits behind parked writes of its key's hash, which
+ * a hash collision can cause) and nothing of them is in flight, another batch is
+ * loaded.
  *
  * @author agent-memory-redis
  */
@@ -68,10 +76,10 @@ final class ParkedWriteLoader {
 		int inMemory = this.queue.inMemorySize();
 		List<ParkedWrite> parked;
 		if (inMemory < limit) {
-			parked = this.queue.parkedToLoad(limit - inMemory, false);
+			parked = this.queue.parkedToLoad(limit - inMemory);
 		}
 		else if (stalled(this.queue.keysToReplay(limit))) {
-			parked = this.queue.parkedToLoad(limit, true);
+			parked = this.queue.parkedToLoad(limit);
 		}
 		else {
 			return NOTHING;
@@ -115,7 +123,7 @@ final class ParkedWriteLoader {
 				}
 				PendingWrite head = lane.head();
 				if (head != null && !head.undecided && head.state() == State.WAITING
-						&& !this.queue.holdsParked(key)) {
+						&& (head.loaded || !this.queue.holdsParked(key))) {
 					return false;
 				}
 			}
@@ -152,6 +160,7 @@ final class ParkedWriteLoader {
 		write.journalId = parked.id();
 		write.attempts = parked.attempts();
 		write.queued = true;
+		write.loaded = true;
 		write.settlement = parked.settlement();
 		while (true) {
 			KeyLane lane = this.lanes.getOrCreate(write.key());

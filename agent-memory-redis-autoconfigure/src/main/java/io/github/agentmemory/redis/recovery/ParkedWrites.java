@@ -115,23 +115,6 @@ final class ParkedWrites {
 	}
 
 	/**
-	 * The first parked writes to replay, without taking them out: most important first,
-	 * oldest first within a priority.
-	 * @param limit most writes
-	 * @return the writes
-	 */
-	List<ParkedWrite> mostImportant(int limit) {
-		List<ParkedWrite> writes = new ArrayList<>(Math.min(limit, this.size));
-		for (int i = 0; i < PRIORITIES.length && writes.size() < limit; i++) {
-			ParkedList list = this.lists[i];
-			for (int at = 0; at < list.size && writes.size() < limit; at++) {
-				writes.add(list.get(PRIORITIES[i], at));
-			}
-		}
-		return writes;
-	}
-
-	/**
 	 * The oldest parked writes of all priorities, by journal id, without taking them out:
 	 * loading these can always unblock a write that waits behind a parked one.
 	 * @param limit most writes

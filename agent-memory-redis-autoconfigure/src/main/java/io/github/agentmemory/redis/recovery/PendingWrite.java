@@ -106,6 +106,13 @@ final class PendingWrite {
 	/** Its entry in the recovery journal, or -1 when it has none. */
 	long journalId = -1;
 
+	/**
+	 * Loaded back from the journal after it was parked ({@link ParkedWriteLoader}): no
+	 * parked write of its key is older (parked writes are loaded oldest first), so it
+	 * never waits for one.
+	 */
+	boolean loaded;
+
 	/** Being written to the journal: owned by the write path until the commit answers. */
 	boolean journaling;
 

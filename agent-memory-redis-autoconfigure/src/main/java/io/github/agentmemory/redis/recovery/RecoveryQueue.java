@@ -40,11 +40,12 @@ import org.springframework.util.Assert;
  * Parked writes count as queued writes of their priority for all of this (capacity,
  * eviction, expiry, sizes);</li>
  * <li>key order (<b>I2</b>): the parked writes of a key are older than every write of the
- * key in memory (a write is parked only while it is the oldest of its key and nothing of
- * the key is in flight, and a loaded write is never parked again), and while a write of
- * a key's hash is parked, no write of the key is sent ({@link #holdsParked}): a parked
- * write goes back to its lane, in issue order, before any later write of its key is
- * sent;</li>
+ * key in memory that were not loaded from the journal (a write is parked only while it
+ * is the oldest of its key and nothing of the key is in flight, and a loaded write is
+ * never parked again); while a write of a key's hash is parked, no such write of the key
+ * is sent ({@link #holdsParked}). Parked writes are loaded oldest first
+ * ({@link ParkedWriteLoader}), so a loaded write has no older parked write of its key
+ * and goes back to its lane, in issue order, before any later write of its key;</li>
  * <li>a parked write is taken out by exactly one party, under this monitor: loaded back
  * into its lane ({@link #unpark}), or given up.</li>
  * </ul>
@@ -213,14 +214,13 @@ public final class RecoveryQueue {
 	}
 
 	/**
-	 * Parked writes to load back for replay, left parked: most important and oldest first,
-	 * or oldest by issue order.
+	 * Parked writes to load back for replay, left parked: the oldest by issue order (journal
+	 * id), whatever their priority.
 	 * @param limit most writes
-	 * @param byIssueOrder whether to take the oldest of all priorities
-	 * @return the writes
+	 * @return the writes, oldest first
 	 */
-	synchronized List<ParkedWrite> parkedToLoad(int limit, boolean byIssueOrder) {
-		return byIssueOrder ? this.parked.oldest(limit) : this.parked.mostImportant(limit);
+	synchronized List<ParkedWrite> parkedToLoad(int limit) {
+		return this.parked.oldest(limit);
 	}
 
 	/**
