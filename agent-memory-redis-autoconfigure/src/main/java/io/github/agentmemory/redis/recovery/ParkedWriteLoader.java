@@ -32,7 +32,8 @@ import org.springframework.lang.Nullable;
  *
  * <p>
  * Memory stays bounded: writes are loaded only while fewer than a batch of queued writes
- * are in memory. One exception keeps the queue from stalling: when a batch is in memory
+ * are in memory, and then up to {@link #LOAD_ROUNDS} batches, so that one read serves
+ * several rounds. One exception keeps the queue from stalling: when a batch is in memory
  * but none of its keys can send (each waits behind parked writes of its key's hash, which
  * a hash collision can cause) and nothing of them is in flight, another batch is
  * loaded.
@@ -42,6 +43,9 @@ import org.springframework.lang.Nullable;
 final class ParkedWriteLoader {
 
 	private static final Log logger = LogFactory.getLog(ParkedWriteLoader.class);
+
+	/** Rounds' worth of writes loaded by one read. */
+	static final int LOAD_ROUNDS = 4;
 
 	private static final CompletableFuture<Void> NOTHING = CompletableFuture.completedFuture(null);
 
@@ -76,7 +80,8 @@ final class ParkedWriteLoader {
 		int inMemory = this.queue.inMemorySize();
 		List<ParkedWrite> parked;
 		if (inMemory < limit) {
-			parked = this.queue.parkedToLoad(limit - inMemory);
+			// a few rounds' worth at once: one read serves several rounds
+			parked = this.queue.parkedToLoad(LOAD_ROUNDS * limit - inMemory);
 		}
 		else if (stalled(this.queue.keysToReplay(limit))) {
 			parked = this.queue.parkedToLoad(limit);

@@ -1,7 +1,6 @@
 package io.github.agentmemory.redis.recovery;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -13,8 +12,9 @@ import org.springframework.lang.Nullable;
 /**
  * The queued writes that are kept in the recovery journal only: once a write is answered
  * {@code QUEUED} and committed to the journal, nothing in memory needs its payload until
- * it is replayed, so the queue keeps of it only what its promises need, in arrays (about
- * 30 bytes a write, plus its settlement future):
+ * it is replayed, so the queue keeps of it only what its promises need, in chunked arrays
+ * (28 bytes a write and 8 to 16 for its key hash's count, plus its 24-byte settlement
+ * future):
  * <ul>
  * <li>its journal id, which is its issue order among the writes of its key;</li>
  * <li>its priority (the list it is in) and its creation time, for the give-up order and
@@ -180,22 +180,20 @@ final class ParkedWrites {
 	}
 
 	/**
-	 * One priority's parked writes, ordered by journal id, in parallel arrays used as a
-	 * ring buffer.
+	 * One priority's parked writes, ordered by journal id, as a ring buffer over chunked
+	 * columns: three longs per write (id, creation time, key hash with attempts) and its
+	 * settlement. Chunks of 4,096 keep every array small: a large array would be a
+	 * humongous object to G1, taking whole regions.
 	 */
 	private static final class ParkedList {
 
 		private static final int INITIAL = 16;
 
-		private long[] ids = new long[INITIAL];
+		private final LongChunks longs = new LongChunks(INITIAL * 3);
 
-		private long[] created = new long[INITIAL];
+		private final ObjectChunks settlements = new ObjectChunks(INITIAL);
 
-		private int[] hashes = new int[INITIAL];
-
-		private byte[] attempts = new byte[INITIAL];
-
-		private Object[] settlements = new Object[INITIAL];
+		private int capacity = INITIAL;
 
 		private int head;
 
@@ -203,31 +201,32 @@ final class ParkedWrites {
 
 		private int slot(int index) {
 			int slot = this.head + index;
-			return (slot >= this.ids.length) ? slot - this.ids.length : slot;
+			return (slot >= this.capacity) ? slot - this.capacity : slot;
 		}
 
 		long id(int index) {
-			return this.ids[slot(index)];
+			return this.longs.get(slot(index) * 3);
 		}
 
 		long created(int index) {
-			return this.created[slot(index)];
+			return this.longs.get(slot(index) * 3 + 1);
 		}
 
 		int hash(int index) {
-			return this.hashes[slot(index)];
+			return (int) (this.longs.get(slot(index) * 3 + 2) >>> 32);
 		}
 
 		@SuppressWarnings("unchecked")
 		ParkedWrite get(Priority priority, int index) {
 			int slot = slot(index);
-			return new ParkedWrite(this.ids[slot], priority, this.created[slot], this.attempts[slot],
-					(CompletableFuture<WriteOutcome>) this.settlements[slot]);
+			long hashAndAttempts = this.longs.get(slot * 3 + 2);
+			return new ParkedWrite(this.longs.get(slot * 3), priority, this.longs.get(slot * 3 + 1),
+					(int) (hashAndAttempts & 0xFF), (CompletableFuture<WriteOutcome>) this.settlements.get(slot));
 		}
 
 		void add(long id, long createdNanos, int keyHash, int attemptCount, @Nullable Object settlement) {
-			if (this.size == this.ids.length) {
-				resize(this.ids.length * 2);
+			if (this.size == this.capacity) {
+				resize(this.capacity * 2);
 			}
 			int index = this.size;
 			// parked out of id order (rare): move the newer ones up by one
@@ -236,11 +235,10 @@ final class ParkedWrites {
 				index--;
 			}
 			int slot = slot(index);
-			this.ids[slot] = id;
-			this.created[slot] = createdNanos;
-			this.hashes[slot] = keyHash;
-			this.attempts[slot] = (byte) Math.min(attemptCount, Byte.MAX_VALUE);
-			this.settlements[slot] = settlement;
+			this.longs.set(slot * 3, id);
+			this.longs.set(slot * 3 + 1, createdNanos);
+			this.longs.set(slot * 3 + 2, ((long) keyHash << 32) | Math.min(attemptCount, 0xFF));
+			this.settlements.set(slot, settlement);
 			this.size++;
 		}
 
@@ -268,12 +266,12 @@ final class ParkedWrites {
 			for (int i = index; i > 0; i--) {
 				copy(slot(i - 1), slot(i));
 			}
-			this.settlements[this.head] = null;
+			this.settlements.set(this.head, null);
 			this.head = slot(1);
 			this.size--;
 			if (this.size == 0) {
 				this.head = 0;
-				if (this.ids.length > INITIAL) {
+				if (this.capacity > INITIAL) {
 					// drained: give the memory back
 					resize(INITIAL);
 				}
@@ -281,144 +279,212 @@ final class ParkedWrites {
 		}
 
 		private void copy(int from, int to) {
-			this.ids[to] = this.ids[from];
-			this.created[to] = this.created[from];
-			this.hashes[to] = this.hashes[from];
-			this.attempts[to] = this.attempts[from];
-			this.settlements[to] = this.settlements[from];
+			for (int i = 0; i < 3; i++) {
+				this.longs.set(to * 3 + i, this.longs.get(from * 3 + i));
+			}
+			this.settlements.set(to, this.settlements.get(from));
 		}
 
-		private void resize(int capacity) {
-			long[] newIds = new long[capacity];
-			long[] newCreated = new long[capacity];
-			int[] newHashes = new int[capacity];
-			byte[] newAttempts = new byte[capacity];
-			Object[] newSettlements = new Object[capacity];
+		private void resize(int newCapacity) {
+			LongChunks newLongs = new LongChunks(newCapacity * 3);
+			ObjectChunks newSettlements = new ObjectChunks(newCapacity);
 			for (int i = 0; i < this.size; i++) {
 				int slot = slot(i);
-				newIds[i] = this.ids[slot];
-				newCreated[i] = this.created[slot];
-				newHashes[i] = this.hashes[slot];
-				newAttempts[i] = this.attempts[slot];
-				newSettlements[i] = this.settlements[slot];
+				for (int j = 0; j < 3; j++) {
+					newLongs.set(i * 3 + j, this.longs.get(slot * 3 + j));
+				}
+				newSettlements.set(i, this.settlements.get(slot));
 			}
-			this.ids = newIds;
-			this.created = newCreated;
-			this.hashes = newHashes;
-			this.attempts = newAttempts;
-			this.settlements = newSettlements;
+			this.longs.replaceWith(newLongs);
+			this.settlements.replaceWith(newSettlements);
+			this.capacity = newCapacity;
 			this.head = 0;
 		}
 
 	}
 
 	/**
-	 * How many parked writes each key hash has: open addressing with linear probing, a
-	 * slot being free when its count is zero, and deletion by shifting the probe chain
-	 * back (no tombstones).
+	 * A fixed-length array of longs in chunks of 4,096 (32 KB): never a humongous object.
+	 */
+	static final class LongChunks {
+
+		private static final int SHIFT = 12;
+
+		private static final int MASK = (1 << SHIFT) - 1;
+
+		private long[][] chunks;
+
+		LongChunks(int length) {
+			int count = (length + MASK) >>> SHIFT;
+			this.chunks = new long[count][];
+			for (int i = 0; i < count; i++) {
+				this.chunks[i] = new long[Math.min(MASK + 1, length - (i << SHIFT))];
+			}
+		}
+
+		long get(int index) {
+			return this.chunks[index >>> SHIFT][index & MASK];
+		}
+
+		void set(int index, long value) {
+			this.chunks[index >>> SHIFT][index & MASK] = value;
+		}
+
+		void replaceWith(LongChunks other) {
+			this.chunks = other.chunks;
+		}
+
+	}
+
+	/**
+	 * A fixed-length array of references in chunks of 4,096: never a humongous object.
+	 */
+	static final class ObjectChunks {
+
+		private static final int SHIFT = 12;
+
+		private static final int MASK = (1 << SHIFT) - 1;
+
+		private Object[][] chunks;
+
+		ObjectChunks(int length) {
+			int count = (length + MASK) >>> SHIFT;
+			this.chunks = new Object[count][];
+			for (int i = 0; i < count; i++) {
+				this.chunks[i] = new Object[Math.min(MASK + 1, length - (i << SHIFT))];
+			}
+		}
+
+		@Nullable
+		Object get(int index) {
+			return this.chunks[index >>> SHIFT][index & MASK];
+		}
+
+		void set(int index, @Nullable Object value) {
+			this.chunks[index >>> SHIFT][index & MASK] = value;
+		}
+
+		void replaceWith(ObjectChunks other) {
+			this.chunks = other.chunks;
+		}
+
+	}
+
+	/**
+	 * How many parked writes each key hash has: open addressing with linear probing over
+	 * one chunked array of longs (hash in the high half, count in the low half), a slot
+	 * being free when its count is zero, and deletion by shifting the probe chain back (no
+	 * tombstones). At most half full.
 	 */
 	static final class KeyHashCounts {
 
 		private static final int INITIAL = 16;
 
-		private int[] hashes = new int[INITIAL];
+		private LongChunks slots = new LongChunks(INITIAL);
 
-		private int[] counts = new int[INITIAL];
+		private int capacity = INITIAL;
 
 		private int used;
 
 		int count(int hash) {
-			int mask = this.hashes.length - 1;
+			int mask = this.capacity - 1;
 			for (int slot = mix(hash) & mask;; slot = (slot + 1) & mask) {
-				if (this.counts[slot] == 0) {
+				long value = this.slots.get(slot);
+				if ((int) value == 0) {
 					return 0;
 				}
-				if (this.hashes[slot] == hash) {
-					return this.counts[slot];
+				if ((int) (value >>> 32) == hash) {
+					return (int) value;
 				}
 			}
 		}
 
 		void increment(int hash) {
-			if ((this.used + 1) * 2 > this.hashes.length) {
-				rehash(this.hashes.length * 2);
+			if ((this.used + 1) * 2 > this.capacity) {
+				rehash(this.capacity * 2);
 			}
-			int mask = this.hashes.length - 1;
+			int mask = this.capacity - 1;
 			for (int slot = mix(hash) & mask;; slot = (slot + 1) & mask) {
-				if (this.counts[slot] == 0) {
-					this.hashes[slot] = hash;
-					this.counts[slot] = 1;
+				long value = this.slots.get(slot);
+				if ((int) value == 0) {
+					this.slots.set(slot, pack(hash, 1));
 					this.used++;
 					return;
 				}
-				if (this.hashes[slot] == hash) {
-					this.counts[slot]++;
+				if ((int) (value >>> 32) == hash) {
+					this.slots.set(slot, value + 1);
 					return;
 				}
 			}
 		}
 
 		void decrement(int hash) {
-			int mask = this.hashes.length - 1;
+			int mask = this.capacity - 1;
 			int slot = mix(hash) & mask;
-			while (this.hashes[slot] != hash || this.counts[slot] == 0) {
-				if (this.counts[slot] == 0) {
+			while (true) {
+				long value = this.slots.get(slot);
+				if ((int) value == 0) {
 					throw new IllegalStateException("No parked write counted under hash " + hash);
+				}
+				if ((int) (value >>> 32) == hash) {
+					break;
 				}
 				slot = (slot + 1) & mask;
 			}
-			if (--this.counts[slot] > 0) {
+			long value = this.slots.get(slot) - 1;
+			if ((int) value > 0) {
+				this.slots.set(slot, value);
 				return;
 			}
+			this.slots.set(slot, 0);
 			this.used--;
 			// shift back the entries of the probe chain that the freed slot would cut off
 			int free = slot;
-			for (int next = (free + 1) & mask; this.counts[next] != 0; next = (next + 1) & mask) {
-				int home = mix(this.hashes[next]) & mask;
+			for (int next = (free + 1) & mask; (int) this.slots.get(next) != 0; next = (next + 1) & mask) {
+				long moved = this.slots.get(next);
+				int home = mix((int) (moved >>> 32)) & mask;
 				boolean movable = (free <= next) ? (home <= free || home > next) : (home <= free && home > next);
 				if (movable) {
-					this.hashes[free] = this.hashes[next];
-					this.counts[free] = this.counts[next];
-					this.counts[next] = 0;
+					this.slots.set(free, moved);
+					this.slots.set(next, 0);
 					free = next;
 				}
 			}
-			if (this.used == 0 && this.hashes.length > INITIAL) {
-				this.hashes = new int[INITIAL];
-				this.counts = new int[INITIAL];
+			if (this.used == 0 && this.capacity > INITIAL) {
+				this.slots = new LongChunks(INITIAL);
+				this.capacity = INITIAL;
 			}
-		}
-
-		private void rehash(int capacity) {
-			int[] oldHashes = this.hashes;
-			int[] oldCounts = this.counts;
-			this.hashes = new int[capacity];
-			this.counts = new int[capacity];
-			int mask = capacity - 1;
-			for (int i = 0; i < oldHashes.length; i++) {
-				if (oldCounts[i] != 0) {
-					int slot = mix(oldHashes[i]) & mask;
-					while (this.counts[slot] != 0) {
-						slot = (slot + 1) & mask;
-					}
-					this.hashes[slot] = oldHashes[i];
-					this.counts[slot] = oldCounts[i];
-				}
-			}
-		}
-
-		private static int mix(int hash) {
-			int h = hash * 0x9E3779B9;
-			return h ^ (h >>> 16);
 		}
 
 		int used() {
 			return this.used;
 		}
 
-		@Override
-		public String toString() {
-			return Arrays.toString(this.counts);
+		private void rehash(int newCapacity) {
+			LongChunks old = this.slots;
+			int oldCapacity = this.capacity;
+			this.slots = new LongChunks(newCapacity);
+			this.capacity = newCapacity;
+			int mask = newCapacity - 1;
+			for (int i = 0; i < oldCapacity; i++) {
+				long value = old.get(i);
+				if ((int) value != 0) {
+					int slot = mix((int) (value >>> 32)) & mask;
+					while ((int) this.slots.get(slot) != 0) {
+						slot = (slot + 1) & mask;
+					}
+					this.slots.set(slot, value);
+				}
+			}
+		}
+
+		private static long pack(int hash, int count) {
+			return ((long) hash << 32) | (count & 0xFFFFFFFFL);
+		}
+
+		private static int mix(int hash) {
+			int h = hash * 0x9E3779B9;
+			return h ^ (h >>> 16);
 		}
 
 	}
