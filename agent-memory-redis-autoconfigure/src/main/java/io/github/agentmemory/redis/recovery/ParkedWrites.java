@@ -189,6 +189,8 @@ final class ParkedWrites {
 
 		private static final int INITIAL = 16;
 
+		private static final int CHUNK = 4096;
+
 		private final LongChunks longs = new LongChunks(INITIAL * 3);
 
 		private final ObjectChunks settlements = new ObjectChunks(INITIAL);
@@ -226,7 +228,7 @@ final class ParkedWrites {
 
 		void add(long id, long createdNanos, int keyHash, int attemptCount, @Nullable Object settlement) {
 			if (this.size == this.capacity) {
-				resize(this.capacity * 2);
+				resize(grown(this.capacity));
 			}
 			int index = this.size;
 			// parked out of id order (rare): move the newer ones up by one
@@ -276,6 +278,19 @@ final class ParkedWrites {
 					resize(INITIAL);
 				}
 			}
+		}
+
+		/**
+		 * The next capacity: doubled while small, then an eighth more, rounded up to whole
+		 * chunks (chunked columns need no power of two): little unused room per write, at
+		 * the price of more frequent copies while the queue grows.
+		 */
+		private static int grown(int capacity) {
+			if (capacity < CHUNK) {
+				return capacity * 2;
+			}
+			int next = capacity + Math.max(CHUNK, capacity / 8);
+			return (next + CHUNK - 1) / CHUNK * CHUNK;
 		}
 
 		private void copy(int from, int to) {
