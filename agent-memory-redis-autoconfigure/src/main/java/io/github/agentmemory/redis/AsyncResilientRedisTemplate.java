@@ -3,6 +3,7 @@ package io.github.agentmemory.redis;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -692,7 +693,8 @@ public class AsyncResilientRedisTemplate {
 	/**
 	 * How many writes wait in the recovery queue per circuit breaker of their key (on
 	 * Redis Cluster, per master as the current topology places the keys); visits every
-	 * queued write.
+	 * queued write in memory. Journaled writes parked in the recovery journal (their keys
+	 * are not in memory) are counted under the breaker of the calls without a key.
 	 * @return circuit breaker name to count, for breakers with queued writes
 	 */
 	public Map<String, Integer> queuedWritesByCircuitBreaker() {
@@ -700,7 +702,14 @@ public class AsyncResilientRedisTemplate {
 			int size = this.recoveryQueue.size();
 			return (size > 0) ? Map.of(this.circuitBreakers.keyless().getName(), size) : Map.of();
 		}
-		return this.recoveryQueue.countByKey((key) -> this.circuitBreakers.forKey(key).getName());
+		Map<String, Integer> counts = new HashMap<>(
+				this.recoveryQueue.countByKey((key) -> this.circuitBreakers.forKey(key).getName()));
+		int parked = this.recoveryQueue.parkedSize();
+		if (parked > 0) {
+			// journaled writes parked on disk: their keys are not in memory
+			counts.merge(this.circuitBreakers.keyless().getName(), parked, Integer::sum);
+		}
+		return counts;
 	}
 
 	/**

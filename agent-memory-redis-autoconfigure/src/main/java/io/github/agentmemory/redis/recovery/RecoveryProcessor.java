@@ -186,7 +186,9 @@ public class RecoveryProcessor implements SmartLifecycle {
 	}
 
 	/**
-	 * Run one replay round now. On Redis Cluster the round's keys are grouped by the
+	 * Run one replay round now: writes parked in the recovery journal are loaded back
+	 * first (a few rounds' worth at most, oldest first), then the round replays the queued
+	 * writes in memory. On Redis Cluster the round's keys are grouped by the
 	 * breaker of their master, and each group is probed and replayed on its own, all at
 	 * once: the keys of a healthy master replay without waiting for a dead one's.
 	 * @return completes with whether the round's probes were all applied (or nothing

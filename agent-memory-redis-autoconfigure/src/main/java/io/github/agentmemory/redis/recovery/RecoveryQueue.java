@@ -198,10 +198,11 @@ public final class RecoveryQueue {
 	}
 
 	/**
-	 * Number of parked writes, read without locking.
+	 * Number of parked writes (journaled writes whose payload, key included, is in the
+	 * recovery journal only), read without locking.
 	 * @return the number
 	 */
-	int parkedSize() {
+	public int parkedSize() {
 		return this.parkedSize;
 	}
 

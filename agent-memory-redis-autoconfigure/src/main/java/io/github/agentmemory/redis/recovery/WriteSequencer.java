@@ -51,6 +51,11 @@ import org.springframework.util.Assert;
  * failed sends only;</li>
  * <li><b>I5 honest counts</b>: see {@link RecoveryCounters}.</li>
  * </ul>
+ * With a journal, a queued write is parked once committed ({@link ParkedWrites}: only its
+ * id, priority, age, attempts, key hash and settlement stay in memory) and loaded back for
+ * replay ({@link ParkedWriteLoader}); I2 then rests on the rules stated in
+ * {@link RecoveryQueue}. Acknowledged writes survive a crash in the journal and are
+ * replayed at least once by the next start.
  * Locks: a lane's monitor, then possibly the queue's; never two lanes. Futures complete
  * after the locks are released.
  *
