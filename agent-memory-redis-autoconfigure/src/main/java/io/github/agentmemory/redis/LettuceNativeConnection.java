@@ -9,11 +9,14 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import io.github.agentmemory.redis.resilience.RedisFault;
 import io.github.agentmemory.redis.resilience.RedisFaultClassifier;
 import io.lettuce.core.AbstractRedisClient;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.cluster.api.async.RedisAdvancedClusterAsyncCommands;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.models.partitions.Partitions;
@@ -96,10 +99,105 @@ final class LettuceNativeConnection implements AutoCloseable {
 	@Nullable
 	private ExecutorService connectExecutor;
 
+	/** Told of every failed reconnect attempt of Lettuce (its cause). */
+	private final Consumer<Throwable> reconnectFailureListener;
+
+	/**
+	 * Whether this is a dedicated connection whose commands are flushed by hand
+	 * ({@link #flush()}) rather than the factory's shared one.
+	 */
+	private final boolean pipelined;
+
+	/** The dedicated connection's commands are flushed through it; {@code null} otherwise. */
+	@Nullable
+	private volatile StatefulConnection<byte[], byte[]> pipelinedConnection;
+
+	/** Name of the thread that opens the dedicated pipelined connection. */
+	static final String PIPELINED_CONNECT_THREAD_NAME = "agent-memory-redis-replay-connect";
+
 	LettuceNativeConnection(LettuceConnectionFactory connectionFactory, Duration reconnectInterval) {
+		this(connectionFactory, reconnectInterval, (cause) -> {
+		});
+	}
+
+	/**
+	 * Create a connection.
+	 * @param connectionFactory the factory whose shared native connection is used
+	 * @param reconnectInterval least time between two attempts made on demand
+	 * @param reconnectFailureListener told of the cause of every reconnect attempt of
+	 * Lettuce that failed, once the connection was open (on a thread of Lettuce's event
+	 * bus)
+	 */
+	LettuceNativeConnection(LettuceConnectionFactory connectionFactory, Duration reconnectInterval,
+			Consumer<Throwable> reconnectFailureListener) {
 		this.connectionFactory = connectionFactory;
 		this.address = RedisAddress.of(connectionFactory);
 		this.reconnectIntervalNanos = reconnectInterval.toNanos();
+		this.reconnectFailureListener = reconnectFailureListener;
+		this.pipelined = false;
+	}
+
+	private LettuceNativeConnection(LettuceConnectionFactory connectionFactory, Duration reconnectInterval,
+			boolean pipelined) {
+		this.connectionFactory = connectionFactory;
+		this.address = RedisAddress.of(connectionFactory);
+		this.reconnectIntervalNanos = reconnectInterval.toNanos();
+		this.reconnectFailureListener = (cause) -> {
+		};
+		this.pipelined = pipelined;
+	}
+
+	/**
+	 * A connection of its own, not the factory's shared one, whose commands are written
+	 * to Redis only when {@link #flush()} is called: the factory hands it out as the
+	 * dedicated connection of a pipelining {@link LettuceConnection}, so it has the
+	 * factory's every setting (address, credentials, TLS, database, client name, client
+	 * options and resources); with a pool configured, it is the pool's. Standalone and
+	 * Sentinel only (Spring Data Redis does not pipeline on Redis Cluster). Opened on
+	 * first use like the shared one, on a thread of its own.
+	 * @param connectionFactory the factory
+	 * @param reconnectInterval least time between two attempts made on demand
+	 * @return the connection, not open yet
+	 */
+	static LettuceNativeConnection pipelined(LettuceConnectionFactory connectionFactory, Duration reconnectInterval) {
+		return new LettuceNativeConnection(connectionFactory, reconnectInterval, true);
+	}
+
+	/**
+	 * Whether commands sent now are written to a connected socket: the dedicated
+	 * connection is open and Lettuce is not reconnecting it. Never connects.
+	 * @return whether the connection is connected
+	 */
+	boolean isConnected() {
+		StatefulConnection<byte[], byte[]> connection = this.pipelinedConnection;
+		return connection != null && connection.isOpen() && !this.waiting;
+	}
+
+	/**
+	 * Open the connection in the background if it is not open, not being opened, and no
+	 * attempt failed within the reconnect interval; never blocks.
+	 */
+	void connectInBackground() {
+		if (isOpen()) {
+			return;
+		}
+		synchronized (this) {
+			if (this.waiting || this.connecting != null) {
+				return;
+			}
+			connect();
+		}
+	}
+
+	/**
+	 * Write the commands sent since the last flush to Redis, in one go (the dedicated
+	 * connection only; the shared one writes each command at once).
+	 */
+	void flush() {
+		StatefulConnection<byte[], byte[]> connection = this.pipelinedConnection;
+		if (connection != null) {
+			connection.flushCommands();
+		}
 	}
 
 	/**
@@ -214,7 +312,7 @@ final class LettuceNativeConnection implements AutoCloseable {
 		}
 		if (this.connectExecutor == null) {
 			this.connectExecutor = Executors.newSingleThreadExecutor((task) -> {
-				Thread thread = new Thread(task, CONNECT_THREAD_NAME);
+				Thread thread = new Thread(task, this.pipelined ? PIPELINED_CONNECT_THREAD_NAME : CONNECT_THREAD_NAME);
 				thread.setDaemon(true);
 				return thread;
 			});
@@ -225,24 +323,36 @@ final class LettuceNativeConnection implements AutoCloseable {
 	private void open(CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> attempt) {
 		try {
 			RedisConnection opened = this.connectionFactory.getConnection();
+			StatefulConnection<byte[], byte[]> dedicated = null;
+			if (this.pipelined) {
+				// a pipelining LettuceConnection sends on a dedicated connection from the factory
+				opened.openPipeline();
+			}
 			RedisClusterAsyncCommands<byte[], byte[]> nativeCommands = ((LettuceConnection) opened)
 				.getNativeConnection();
+			if (this.pipelined) {
+				dedicated = ((RedisAsyncCommands<byte[], byte[]>) nativeCommands).getStatefulConnection();
+				dedicated.setAutoFlushCommands(false);
+			}
 			synchronized (this) {
 				if (this.closed) {
+					restoreAutoFlush(dedicated);
 					closeQuietly(opened);
 					this.connecting = null;
 					attempt.completeExceptionally(new RedisConnectionFailureException("Redis template is closed"));
 					return;
 				}
+				restoreAutoFlush(this.pipelinedConnection);
 				closeQuietly(this.connection);
 				this.connection = opened;
 				this.commands = nativeCommands;
+				this.pipelinedConnection = dedicated;
 				this.connecting = null;
 				if (this.lastFailure != null) {
 					logger.info(LogMessage.format("Connected to Redis at %s", this.address));
 				}
 				this.lastFailure = null;
-				if (this.reconnectFailures == null) {
+				if (this.reconnectFailures == null && !this.pipelined) {
 					this.reconnectFailures = listenToReconnectFailures();
 				}
 			}
@@ -286,6 +396,12 @@ final class LettuceNativeConnection implements AutoCloseable {
 	}
 
 	private void reconnectFailed(ReconnectFailedEvent event) {
+		try {
+			this.reconnectFailureListener.accept(event.getCause());
+		}
+		catch (RuntimeException ex) {
+			logger.debug("A listener of failed reconnect attempts failed", ex);
+		}
 		String reply = RedisFaultClassifier.findErrorReply(event.getCause());
 		if (reply == null || !RedisFaultClassifier.isAccessDenied(reply)) {
 			return;
@@ -355,11 +471,29 @@ final class LettuceNativeConnection implements AutoCloseable {
 			this.reconnectFailures = null;
 		}
 		this.commands = null;
+		restoreAutoFlush(this.pipelinedConnection);
+		this.pipelinedConnection = null;
 		closeQuietly(this.connection);
 		this.connection = null;
 		if (this.connectExecutor != null) {
 			// an attempt under way ends within the connect timeout and closes what it opened
 			this.connectExecutor.shutdown();
+		}
+	}
+
+	/**
+	 * Write out what is left and let the dedicated connection flush by itself again
+	 * before it goes back to the factory (with a pool, another user may get it).
+	 */
+	private static void restoreAutoFlush(@Nullable StatefulConnection<byte[], byte[]> connection) {
+		if (connection != null) {
+			try {
+				connection.flushCommands();
+				connection.setAutoFlushCommands(true);
+			}
+			catch (RuntimeException ex) {
+				logger.debug("Could not restore the automatic flush of the replay connection", ex);
+			}
 		}
 	}
 

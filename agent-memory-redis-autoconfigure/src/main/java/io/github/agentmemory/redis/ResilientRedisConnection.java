@@ -29,6 +29,13 @@ import org.springframework.util.Assert;
  * Redis Cluster, the breaker of the key's master), one without a key through the keyless
  * breaker.
  *
+ * <p>
+ * The recovery queue's replays ({@link #sendBatch}) go out pipelined on a connection of
+ * their own, from the same factory (same settings), opened lazily in the background on
+ * the first replay and closed with this connection; each batch is flushed once. Until that
+ * connection is up, and on Redis Cluster, replays take the shared connection like every
+ * other write.
+ *
  * @author agent-memory-redis
  */
 public class ResilientRedisConnection implements WriteSender, DisposableBean {
@@ -36,6 +43,13 @@ public class ResilientRedisConnection implements WriteSender, DisposableBean {
 	private final LettuceNativeConnection connection;
 
 	private final ResilientCommandExecutor executor;
+
+	/** The replays' pipelined connection; {@code null} on Redis Cluster. */
+	@Nullable
+	private final LettuceNativeConnection replayConnection;
+
+	/** The connection of the batch the current thread sends, if any. */
+	private final ThreadLocal<LettuceNativeConnection> batch = new ThreadLocal<>();
 
 	@Nullable
 	private volatile CircuitBreakerRouting routing;
@@ -48,7 +62,10 @@ public class ResilientRedisConnection implements WriteSender, DisposableBean {
 	public ResilientRedisConnection(LettuceConnectionFactory connectionFactory, ResilientCommandExecutor executor) {
 		Assert.notNull(connectionFactory, "'connectionFactory' must not be null");
 		Assert.notNull(executor, "'executor' must not be null");
-		this.connection = new LettuceNativeConnection(connectionFactory, Duration.ofSeconds(1));
+		this.connection = new LettuceNativeConnection(connectionFactory, Duration.ofSeconds(1),
+				this::reconnectFailed);
+		this.replayConnection = connectionFactory.isClusterAware() ? null
+				: LettuceNativeConnection.pipelined(connectionFactory, Duration.ofSeconds(1));
 		this.executor = executor;
 	}
 
@@ -126,6 +143,11 @@ public class ResilientRedisConnection implements WriteSender, DisposableBean {
 	@SuppressWarnings("unchecked")
 	public CompletableFuture<Object> send(RedisWrite write) {
 		if (this.routing == null) {
+			LettuceNativeConnection batchConnection = this.batch.get();
+			if (batchConnection != null) {
+				return (CompletableFuture<Object>) (CompletableFuture<?>) this.executor.execute(write.command(), false,
+						() -> batchConnection.call((commands) -> LettuceWrites.send(write, commands)));
+			}
 			return (CompletableFuture<Object>) (CompletableFuture<?>) call(write.command(), false,
 					(commands) -> LettuceWrites.send(write, commands));
 		}
@@ -133,9 +155,54 @@ public class ResilientRedisConnection implements WriteSender, DisposableBean {
 				write.command(), false, (commands) -> LettuceWrites.send(write, commands));
 	}
 
+	/**
+	 * Send a batch of replayed writes pipelined on the replay connection, flushed once at
+	 * the end; through the breaker like every write. While that connection is not
+	 * connected (not opened yet: it is opened now, in the background; or Lettuce is
+	 * reconnecting it), and on Redis Cluster, the writes take the shared connection.
+	 * @param sends sends the batch's writes, on this thread
+	 */
+	@Override
+	public void sendBatch(Runnable sends) {
+		LettuceNativeConnection replay = this.replayConnection;
+		if (replay == null || this.routing != null || this.batch.get() != null) {
+			sends.run();
+			return;
+		}
+		if (!replay.isConnected()) {
+			replay.connectInBackground();
+			sends.run();
+			return;
+		}
+		this.batch.set(replay);
+		try {
+			sends.run();
+		}
+		finally {
+			this.batch.remove();
+			replay.flush();
+		}
+	}
+
+	/**
+	 * Lettuce could not reconnect: a failed call to Redis the breaker must count, or an
+	 * idle template would find out only through its next call's retries (0.5 s + 1 s with
+	 * the defaults) that the circuit should be open. On Redis Cluster the event does not
+	 * name the master whose breaker it concerns in a form the routing maps, so only the
+	 * failures of the calls count there, as before.
+	 */
+	private void reconnectFailed(Throwable cause) {
+		if (this.routing == null) {
+			this.executor.recordConnectionFailure(cause);
+		}
+	}
+
 	@Override
 	public void destroy() {
 		this.connection.close();
+		if (this.replayConnection != null) {
+			this.replayConnection.close();
+		}
 	}
 
 }

@@ -48,6 +48,13 @@ public class AgentMemoryRedisMetrics implements MeterBinder, RecoveryListener {
 	private volatile MeterRegistry registry;
 
 	/**
+	 * The enqueued and replayed counters of the registry bound last, by priority: looked up
+	 * once, not per write (a registry lookup sorts and hashes the tags; a drain counts
+	 * hundreds of thousands of writes per second).
+	 */
+	private volatile Counter[][] priorityCounters;
+
+	/**
 	 * Create the meters' binder; it listens to the counters once bound.
 	 * @param queue the recovery queue
 	 * @param counters what happens to failed writes
@@ -81,6 +88,12 @@ public class AgentMemoryRedisMetrics implements MeterBinder, RecoveryListener {
 			counter(registry, "recovery.enqueued", priority).increment(0);
 			counter(registry, "recovery.replayed", priority).increment(0);
 		}
+		Counter[][] byPriority = new Counter[2][Priority.values().length];
+		for (Priority priority : Priority.values()) {
+			byPriority[0][priority.ordinal()] = counter(registry, "recovery.enqueued", priority);
+			byPriority[1][priority.ordinal()] = counter(registry, "recovery.replayed", priority);
+		}
+		this.priorityCounters = byPriority;
 		if (this.journal != null) {
 			bindJournal(registry, this.journal);
 		}
@@ -93,17 +106,17 @@ public class AgentMemoryRedisMetrics implements MeterBinder, RecoveryListener {
 
 	@Override
 	public void enqueued(Priority priority) {
-		MeterRegistry registry = this.registry;
-		if (registry != null) {
-			counter(registry, "recovery.enqueued", priority).increment();
+		Counter[][] byPriority = this.priorityCounters;
+		if (byPriority != null) {
+			byPriority[0][priority.ordinal()].increment();
 		}
 	}
 
 	@Override
 	public void replayed(Priority priority) {
-		MeterRegistry registry = this.registry;
-		if (registry != null) {
-			counter(registry, "recovery.replayed", priority).increment();
+		Counter[][] byPriority = this.priorityCounters;
+		if (byPriority != null) {
+			byPriority[1][priority.ordinal()].increment();
 		}
 	}
 

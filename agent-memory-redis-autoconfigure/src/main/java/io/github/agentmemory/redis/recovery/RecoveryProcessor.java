@@ -30,7 +30,13 @@ import org.springframework.util.Assert;
  * Every poll interval a round gives up the writes older than the maximum age, then takes
  * the keys with queued writes, most important first. One write is sent alone as a probe
  * (its failure is not counted against it); only if it is applied are the other keys of
- * the batch replayed, concurrently, each key's writes one after the other. While the
+ * the batch replayed, concurrently, each key's writes one after the other. The oldest
+ * write of each of those keys goes out as one batch of the sender
+ * ({@link WriteSequencer#replayBatch}: pipelined, on a connection of its own where the
+ * sender has one). While a drain goes on (the last round was applied and the circuit is
+ * closed) rounds follow each other at once, without a probe, and a round ends when the
+ * previous round's writes are answered rather than its own: the next batch is sent while
+ * the replies of the last one come in, at most two batches in flight. While the
  * circuit is open, the breaker itself rejects the probe at no cost, so the first replay
  * starts at most one poll interval after the breaker lets a call through again, with no
  * other traffic needed. While Redis answers but refuses the probe (out of memory), rounds
@@ -88,6 +94,13 @@ public class RecoveryProcessor implements SmartLifecycle {
 	private long drainStartNanos;
 
 	private long drainStartSize;
+
+	/** Whether the last round was applied: the next one needs no probe while the circuit is closed. */
+	private volatile boolean draining;
+
+	/** The replies of the last batch sent; guarded by {@code this}. */
+	@Nullable
+	private CompletableFuture<Void> lastBatch;
 
 	/**
 	 * Create a processor.
@@ -222,6 +235,11 @@ public class RecoveryProcessor implements SmartLifecycle {
 
 	/** Probe with the first key that can send, then replay the others if it was applied. */
 	private CompletableFuture<Boolean> replay(List<String> keys) {
+		if (this.draining && this.circuitBreakers.isSingle()
+				&& this.circuitBreakers.keyless().getState() == CircuitBreaker.State.CLOSED) {
+			// Redis applied the last round and nothing failed since: no probe
+			return replayAll(keys);
+		}
 		for (int i = 0; i < keys.size(); i++) {
 			// the probe: the first key whose oldest write can be sent now (busy keys are skipped)
 			CompletableFuture<Boolean> probe = this.sequencer.replay(keys.get(i), true);
@@ -234,14 +252,18 @@ public class RecoveryProcessor implements SmartLifecycle {
 	}
 
 	private CompletableFuture<Boolean> replayAll(List<String> keys) {
-		List<CompletableFuture<Boolean>> lanes = new ArrayList<>(keys.size());
-		for (String key : keys) {
-			CompletableFuture<Boolean> lane = this.sequencer.replay(key, false);
-			if (lane != null) {
-				lanes.add(lane);
-			}
+		List<CompletableFuture<Boolean>> lanes = this.sequencer.replayBatch(keys);
+		CompletableFuture<Void> answered = CompletableFuture.allOf(lanes.toArray(CompletableFuture[]::new));
+		if (!this.circuitBreakers.isSingle()) {
+			return answered.thenApply((all) -> true);
 		}
-		return CompletableFuture.allOf(lanes.toArray(CompletableFuture[]::new)).thenApply((all) -> true);
+		// the round ends when the previous batch is answered: this one's replies overlap the next batch
+		CompletableFuture<Void> previous;
+		synchronized (this) {
+			previous = this.lastBatch;
+			this.lastBatch = answered;
+		}
+		return (previous != null) ? previous.thenApply((all) -> true) : CompletableFuture.completedFuture(true);
 	}
 
 	private synchronized void roundNow() {
@@ -263,16 +285,27 @@ public class RecoveryProcessor implements SmartLifecycle {
 		catch (RuntimeException ex) {
 			round = CompletableFuture.failedFuture(ex);
 		}
+		boolean answeredLater = !round.isDone();
 		round.whenComplete((applied, error) -> {
 			if (error != null) {
 				logger.error("Recovery round failed", error);
 			}
-			scheduleRound(next(Boolean.TRUE.equals(applied), sizeBefore));
+			Duration delay = next(Boolean.TRUE.equals(applied), sizeBefore);
+			if (answeredLater && delay.isZero() && this.draining) {
+				// draining: the next round goes out from the thread of the replies (Lettuce's event
+				// loop of the replay connection, which then writes the batch without a thread hop);
+				// once per reply, so the stack does not grow
+				round();
+			}
+			else {
+				scheduleRound(delay);
+			}
 		});
 	}
 
 	private synchronized Duration next(boolean applied, int sizeBefore) {
 		int size = this.queue.size();
+		this.draining = applied && size > 0 && size < sizeBefore;
 		if (applied) {
 			this.failedRounds = 0;
 			trackDrain(sizeBefore, size);

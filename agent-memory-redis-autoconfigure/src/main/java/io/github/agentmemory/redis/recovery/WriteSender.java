@@ -21,4 +21,18 @@ public interface WriteSender {
 	 */
 	CompletableFuture<Object> send(RedisWrite write);
 
+	/**
+	 * Send the writes that {@code sends} sends (through {@link #send}, on the calling
+	 * thread) as one batch: the sender may hold them back and write them to Redis together,
+	 * pipelined, possibly on a connection of its own; each write still gets its own reply
+	 * and its own breaker permission. The caller sends at most one write per key in a
+	 * batch, and a key's next write only once the previous one was answered, so a failure
+	 * in the middle of a batch cannot let a later write of a key be applied after an
+	 * earlier one failed. The default sends each write at once.
+	 * @param sends sends the batch's writes
+	 */
+	default void sendBatch(Runnable sends) {
+		sends.run();
+	}
+
 }

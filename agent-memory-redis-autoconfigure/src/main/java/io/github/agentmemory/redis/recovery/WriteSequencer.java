@@ -1,5 +1,7 @@
 package io.github.agentmemory.redis.recovery;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -85,6 +87,8 @@ public class WriteSequencer implements DisposableBean {
 
 	private final ParkedWriteLoader loader;
 
+	private final WriteSender sender;
+
 	private final AtomicLong sequence = new AtomicLong();
 
 	private volatile boolean closed;
@@ -145,6 +149,7 @@ public class WriteSequencer implements DisposableBean {
 		Assert.notNull(counters, "'counters' must not be null");
 		Assert.isTrue(maxQueuedAttempts >= 1, "'maxQueuedAttempts' must be at least 1");
 		Assert.notNull(nanoTime, "'nanoTime' must not be null");
+		this.sender = sender;
 		this.scheduler = scheduler;
 		this.defaultRetryPolicy = defaultRetryPolicy;
 		this.queue = queue;
@@ -211,6 +216,27 @@ public class WriteSequencer implements DisposableBean {
 	@Nullable
 	CompletableFuture<Boolean> replay(String key, boolean probe) {
 		return replay(key, probe, false);
+	}
+
+	/**
+	 * Send the oldest waiting write of each key (those with nothing in flight) as one
+	 * batch of the sender ({@link WriteSender#sendBatch}): one write per key, so per-key
+	 * order holds however the batch is pipelined (<b>I2</b>). After a write is applied,
+	 * the key's next waiting writes follow by themselves, outside the batch.
+	 * @param keys the keys, each at most once
+	 * @return completes, for each write sent, with whether it was applied
+	 */
+	List<CompletableFuture<Boolean>> replayBatch(List<String> keys) {
+		List<CompletableFuture<Boolean>> sent = new ArrayList<>(keys.size());
+		this.sender.sendBatch(() -> {
+			for (String key : keys) {
+				CompletableFuture<Boolean> lane = replay(key, false);
+				if (lane != null) {
+					sent.add(lane);
+				}
+			}
+		});
+		return sent;
 	}
 
 	@Nullable

@@ -179,6 +179,28 @@ public class ResilientCommandExecutor implements AutoCloseable {
 	}
 
 	/**
+	 * Count a failure of the connection itself (Lettuce could not reconnect) against the
+	 * circuit breaker, as a failed call: {@link RedisFault#TRANSIENT} errors only, and
+	 * only while the circuit is closed or half-open (an open circuit already knows). With
+	 * traffic, calls rejected by the disconnected connection open the circuit within
+	 * microseconds; this makes an idle application's circuit open as fast, from Lettuce's
+	 * own reconnect attempts, instead of on the third attempt of its next call (after
+	 * that call's backoffs).
+	 * @param error why the connection failed
+	 */
+	public void recordConnectionFailure(Throwable error) {
+		CircuitBreaker.State state = this.circuitBreaker.getState();
+		if (state != CircuitBreaker.State.CLOSED && state != CircuitBreaker.State.HALF_OPEN) {
+			return;
+		}
+		RedisFault fault = this.classifier.classify(error);
+		if (fault == RedisFault.TRANSIENT) {
+			this.circuitBreaker.onError(0, TimeUnit.NANOSECONDS,
+					this.translator.translate("Reconnect", error, fault));
+		}
+	}
+
+	/**
 	 * Classify an error.
 	 * @param error the error
 	 * @return its kind

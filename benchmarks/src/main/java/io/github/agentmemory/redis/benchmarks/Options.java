@@ -19,6 +19,9 @@ final class Options {
 
 	int openCircuitCalls = 200_000;
 
+	/** Runs of the fail-fast section's late GET (each on a fresh context and a killed server). */
+	int lateGetRuns = 1;
+
 	int drainWrites = 100_000;
 
 	/**
@@ -98,6 +101,9 @@ final class Options {
 			}
 			else if (arg.startsWith("--drain-writes=")) {
 				o.drainWrites = Integer.parseInt(value);
+			}
+			else if (arg.startsWith("--late-get-runs=")) {
+				o.lateGetRuns = Integer.parseInt(value);
 			}
 			else if (arg.startsWith("--drain-warmups=")) {
 				o.drainWarmups = Integer.parseInt(value);
