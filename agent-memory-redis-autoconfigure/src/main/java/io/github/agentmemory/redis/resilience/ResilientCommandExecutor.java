@@ -180,15 +180,21 @@ public class ResilientCommandExecutor implements AutoCloseable {
 
 	/**
 	 * Count a failure of the connection itself (Lettuce could not reconnect) against the
-	 * circuit breaker, as a failed call: {@link RedisFault#TRANSIENT} errors only, and
-	 * only while the circuit is closed or half-open (an open circuit already knows). With
-	 * traffic, calls rejected by the disconnected connection open the circuit within
-	 * microseconds; this makes an idle application's circuit open as fast, from Lettuce's
-	 * own reconnect attempts, instead of on the third attempt of its next call (after
-	 * that call's backoffs).
+	 * circuit breaker, as a failed call, while calls are waiting for a retry:
+	 * {@link RedisFault#TRANSIENT} errors only, and only while the circuit is closed or
+	 * half-open (an open circuit already knows). A call that failed on a dead connection
+	 * would otherwise ride out its backoffs before its own third failure opens the
+	 * circuit; Lettuce's refused reconnect attempts are the same evidence, gathered on its
+	 * behalf, so the circuit opens and the waiting call fails at once. An idle application
+	 * (no call waiting) counts nothing: a Redis restart it never noticed does not hold its
+	 * circuit open for the open-state wait, and its health returns to {@code UP} as soon
+	 * as the background probe reaches Redis again.
 	 * @param error why the connection failed
 	 */
 	public void recordConnectionFailure(Throwable error) {
+		if (this.waiting.isEmpty()) {
+			return;
+		}
 		CircuitBreaker.State state = this.circuitBreaker.getState();
 		if (state != CircuitBreaker.State.CLOSED && state != CircuitBreaker.State.HALF_OPEN) {
 			return;

@@ -78,8 +78,12 @@ class AgentMemoryRedisHealthIntegrationTests {
 					"spring.data.redis.timeout=5s")
 			.run((context) -> {
 				LettuceConnectionFactory connectionFactory = context.getBean(LettuceConnectionFactory.class);
-				// the context's first probe has opened the shared connection: close it, and
-				// measure on a template of our own, which opens a new one
+				// the context's first probe opens the shared connection: once it is done, close
+				// that connection, and measure on a template of our own, which opens a new one
+				// (a probe still opening it would hand the fresh template an open connection)
+				AgentMemoryRedisHealthIndicator indicator = context.getBean(AgentMemoryRedisHealthIndicator.class);
+				await().atMost(Duration.ofSeconds(5))
+					.untilAsserted(() -> assertThat(indicator.health().getStatus()).isEqualTo(Status.UP));
 				connectionFactory.resetConnection();
 				ResilientRedisConnection freshConnection = new ResilientRedisConnection(connectionFactory,
 						context.getBean(ResilientCommandExecutor.class));
