@@ -173,6 +173,7 @@ public class RecoveryProcessor implements SmartLifecycle {
 
 	@Override
 	public void stop(Runnable callback) {
+		CompletableFuture<Void> inFlight;
 		synchronized (this) {
 			if (!this.running) {
 				callback.run();
@@ -182,10 +183,22 @@ public class RecoveryProcessor implements SmartLifecycle {
 			if (this.nextRound != null) {
 				this.nextRound.cancel(false);
 			}
+			inFlight = this.lastBatch;
+			this.lastBatch = null;
 		}
-		new ShutdownDrain(this::replay, this.sequencer, this.queue, this.circuitBreakers, this.scheduler,
-				this.pollInterval)
-			.run(this.shutdownTimeout, callback);
+		ShutdownDrain drain = new ShutdownDrain(this::replay, this.sequencer, this.queue, this.circuitBreakers,
+				this.scheduler, this.pollInterval);
+		if (inFlight == null) {
+			drain.run(this.shutdownTimeout, callback);
+			return;
+		}
+		// the last batch of the drain is still answering: its writes left the queue already, so
+		// the shutdown drain (which ends when the queue is empty) starts once they are answered
+		long start = System.nanoTime();
+		inFlight.orTimeout(this.shutdownTimeout.toNanos(), TimeUnit.NANOSECONDS)
+			.whenComplete((answered, error) -> drain.run(
+					this.shutdownTimeout.minusNanos(Math.min(System.nanoTime() - start, this.shutdownTimeout.toNanos())),
+					callback));
 	}
 
 	@Override
@@ -257,12 +270,21 @@ public class RecoveryProcessor implements SmartLifecycle {
 		if (!this.circuitBreakers.isSingle()) {
 			return answered.thenApply((all) -> true);
 		}
-		// the round ends when the previous batch is answered: this one's replies overlap the next batch
 		CompletableFuture<Void> previous;
+		boolean overlap;
 		synchronized (this) {
 			previous = this.lastBatch;
-			this.lastBatch = answered;
+			overlap = this.running;
+			this.lastBatch = overlap ? answered : null;
 		}
+		if (!overlap) {
+			// shutting down: a round ends once all it sent is answered (and the batch still in
+			// flight from before), so the shutdown drain never closes the write path, and the
+			// context the connections, under replays in flight
+			return ((previous != null) ? CompletableFuture.allOf(previous, answered) : answered)
+				.thenApply((all) -> true);
+		}
+		// the round ends when the previous batch is answered: this one's replies overlap the next batch
 		return (previous != null) ? previous.thenApply((all) -> true) : CompletableFuture.completedFuture(true);
 	}
 

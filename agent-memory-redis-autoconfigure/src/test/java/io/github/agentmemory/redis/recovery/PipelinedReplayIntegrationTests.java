@@ -76,6 +76,8 @@ class PipelinedReplayIntegrationTests {
 			RecoveryCounters counters = context.getBean(RecoveryCounters.class);
 			template.set("warm", "up").join();
 			redis.stop();
+			// a call that fails and waits for its retry: its failures and Lettuce's refused reconnects open the circuit
+			template.ping();
 			await().atMost(Duration.ofSeconds(20)).until(() -> breaker.getState() == CircuitBreaker.State.OPEN);
 			List<CompletableFuture<WriteOutcome>> outcomes = new ArrayList<>();
 			for (int i = 0; i < WRITES_PER_KEY; i++) {
