@@ -73,9 +73,14 @@ final class WritePathFixture {
 	}
 
 	WritePathFixture(int capacity, int maxQueuedAttempts) {
+		this(capacity, maxQueuedAttempts, null);
+	}
+
+	/** With a recovery journal (for example a {@link HeldJournal}), or none. */
+	WritePathFixture(int capacity, int maxQueuedAttempts, io.github.agentmemory.redis.recovery.journal.RecoveryJournal journal) {
 		this.queue = new RecoveryQueue(capacity, this.counters);
 		this.sequencer = new WriteSequencer(this.sender, this.circuitBreaker, this.scheduler, new RedisFaultClassifier(),
-				RETRY, this.queue, this.counters, true, maxQueuedAttempts, this.clock);
+				RETRY, this.queue, this.counters, true, maxQueuedAttempts, this.clock, journal);
 	}
 
 	// ---- the errors a sender can report --------------------------------------------------------

@@ -366,7 +366,10 @@ class WriteSequencerProperties {
 	 */
 	static final class History {
 
-		final WritePathFixture fixture = new WritePathFixture(3);
+		final WritePathFixture fixture;
+
+		/** The fixture's journal, if it has one: answered like the sends at the end. */
+		final HeldJournal journal;
 
 		final List<Issued> issued = new ArrayList<>();
 
@@ -385,6 +388,12 @@ class WriteSequencerProperties {
 		int residualsSent;
 
 		History() {
+			this(null);
+		}
+
+		History(HeldJournal journal) {
+			this.journal = journal;
+			this.fixture = new WritePathFixture(3, WritePathFixture.MAX_QUEUED_ATTEMPTS, journal);
 			this.fixture.sender.onSend(this::sent);
 			this.fixture.counters.addListener(new RecoveryListener() {
 				@Override
@@ -463,6 +472,9 @@ class WriteSequencerProperties {
 				}
 				else if (this.fixture.scheduler.pending() > 0) {
 					this.fixture.scheduler.runAll();
+				}
+				else if (this.journal != null && this.journal.pending() > 0) {
+					this.journal.answerAll();
 				}
 				else {
 					return;
