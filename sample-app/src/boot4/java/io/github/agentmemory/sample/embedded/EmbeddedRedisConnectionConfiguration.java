@@ -1,17 +1,15 @@
 package io.github.agentmemory.sample.embedded;
 
 import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
-
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
 
 /**
  * Points Spring Boot 4.1's Redis connection at the embedded server with a
- * {@link DataRedisConnectionDetails} bean (Boot 3.5 named the type {@code RedisConnectionDetails}; the default profile compiles
- * src/boot3/java's twin of this class instead).
- * Imported by {@link EmbeddedRedisConfiguration}.
+ * {@link DataRedisConnectionDetails} bean (Boot 3.5 named the type {@code RedisConnectionDetails}: {@code -Pboot4} compiles
+ * this class, the default profile its twin in src/boot3/java). Imported by {@link EmbeddedRedisConfiguration}, and only
+ * then: it is no {@code @Configuration}, so component scanning does not pick it up when the
+ * embedded server is switched off.
  */
-@Configuration(proxyBeanMethods = false)
 class EmbeddedRedisConnectionConfiguration {
 
 	@Bean
