@@ -9,10 +9,10 @@ import java.lang.annotation.Target;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 
 /**
- * What the shared auto-configuration needs of Spring Boot 4.1's health support (module spring-boot-health), which
- * lives in {@code org.springframework.boot.health} (Boot 3.5 had it in
- * {@code org.springframework.boot.actuate.health}). Boot 3.5's line has a class of the same name
- * and members.
+ * What the shared auto-configuration needs of Spring Boot 4.1's health support (module
+ * spring-boot-health), which lives in {@code org.springframework.boot.health} (Boot 3.5 had
+ * it in {@code org.springframework.boot.actuate.health}). Boot 3.5's line has a class of the
+ * same name and members.
  *
  * @author agent-memory-redis
  */
