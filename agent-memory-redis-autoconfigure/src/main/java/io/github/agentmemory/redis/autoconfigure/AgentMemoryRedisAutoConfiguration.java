@@ -26,6 +26,7 @@ import io.github.resilience4j.retry.RetryConfig;
 import io.github.resilience4j.retry.RetryRegistry;
 import io.lettuce.core.cluster.RedisClusterClient;
 
+import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -33,8 +34,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
-import org.springframework.boot.autoconfigure.data.redis.RedisAutoConfiguration;
-import org.springframework.boot.autoconfigure.data.redis.RedisProperties;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.context.annotation.Bean;
@@ -50,9 +49,15 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
  *
  * @author agent-memory-redis
  */
-@AutoConfiguration(after = RedisAutoConfiguration.class,
-		afterName = { "io.github.resilience4j.springboot3.circuitbreaker.autoconfigure.CircuitBreakerAutoConfiguration",
-				"io.github.resilience4j.springboot3.retry.autoconfigure.RetryAutoConfiguration" })
+@AutoConfiguration(afterName = {
+		// Spring Boot 3.5's and 4.1's Redis auto-configuration
+		"org.springframework.boot.autoconfigure.data.redis.RedisAutoConfiguration",
+		"org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
+		// resilience4j-spring-boot3's and resilience4j-spring-boot4's registries
+		"io.github.resilience4j.springboot3.circuitbreaker.autoconfigure.CircuitBreakerAutoConfiguration",
+		"io.github.resilience4j.springboot3.retry.autoconfigure.RetryAutoConfiguration",
+		"io.github.resilience4j.springboot.circuitbreaker.autoconfigure.CircuitBreakerAutoConfiguration",
+		"io.github.resilience4j.springboot.retry.autoconfigure.RetryAutoConfiguration" })
 @ConditionalOnClass({ LettuceConnectionFactory.class, CircuitBreaker.class, Retry.class })
 @ConditionalOnProperty(prefix = "agent-memory.redis", name = "enabled", matchIfMissing = true)
 @EnableConfigurationProperties(AgentMemoryRedisProperties.class)
@@ -205,16 +210,16 @@ public class AgentMemoryRedisAutoConfiguration {
 	@ConditionalOnMissingBean
 	@ConditionalOnBean(AsyncResilientRedisTemplate.class)
 	ResilientRedisTemplate resilientRedisTemplate(AsyncResilientRedisTemplate asyncResilientRedisTemplate,
-			AgentMemoryRedisProperties properties, ObjectProvider<RedisProperties> redisProperties) {
+			AgentMemoryRedisProperties properties, BeanFactory beanFactory) {
 		return new ResilientRedisTemplate(asyncResilientRedisTemplate,
-				blockingMaxWait(properties, redisProperties.getIfAvailable()));
+				blockingMaxWait(properties, BootRedis.timeouts(beanFactory)));
 	}
 
 	/** The retry settings, mapped onto the policy that calls and CRITICAL writes share. */
 	static RetryPolicy retryPolicy(AgentMemoryRedisProperties properties) {
 		AgentMemoryRedisProperties.Retry retry = properties.getRetry();
 		RetryPolicy.Builder policy = RetryPolicy.builder();
-		PropertyMapper map = PropertyMapper.get().alwaysApplyingWhenNonNull();
+		PropertyMapper map = NonNullPropertyMapper.get();
 		map.from(retry::getMaxAttempts).to(policy::maxAttempts);
 		map.from(retry::getInitialInterval).to(policy::initialInterval);
 		map.from(retry::getMultiplier).to(policy::multiplier);
@@ -227,12 +232,10 @@ public class AgentMemoryRedisAutoConfiguration {
 	 * The longest a blocking call can take: every attempt up to its command timeout and
 	 * connection attempt, and every backoff at its longest (with jitter), plus a margin.
 	 */
-	static Duration blockingMaxWait(AgentMemoryRedisProperties properties, RedisProperties redisProperties) {
+	static Duration blockingMaxWait(AgentMemoryRedisProperties properties, RedisTimeouts redisTimeouts) {
 		AgentMemoryRedisProperties.FailFast failFast = properties.getFailFast();
-		Duration timeout = (redisProperties != null && redisProperties.getTimeout() != null)
-				? redisProperties.getTimeout() : failFast.getCommandTimeout();
-		Duration connect = (redisProperties != null && redisProperties.getConnectTimeout() != null)
-				? redisProperties.getConnectTimeout() : failFast.getConnectTimeout();
+		Duration timeout = (redisTimeouts.command() != null) ? redisTimeouts.command() : failFast.getCommandTimeout();
+		Duration connect = (redisTimeouts.connect() != null) ? redisTimeouts.connect() : failFast.getConnectTimeout();
 		RetryPolicy retry = retryPolicy(properties);
 		Duration backoff = retry.totalBackoff().multipliedBy(2);
 		return timeout.plus(connect).multipliedBy(retry.getMaxAttempts()).plus(backoff).plusSeconds(5);

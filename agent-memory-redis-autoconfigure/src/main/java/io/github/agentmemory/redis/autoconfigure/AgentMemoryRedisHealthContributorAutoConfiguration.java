@@ -9,8 +9,6 @@ import io.github.agentmemory.redis.actuate.LatencyMonitor;
 import io.github.agentmemory.redis.resilience.ResilienceScheduler;
 
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.boot.actuate.autoconfigure.health.ConditionalOnEnabledHealthIndicator;
-import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -26,9 +24,9 @@ import org.springframework.context.annotation.Bean;
  * @author agent-memory-redis
  */
 @AutoConfiguration(after = AgentMemoryRedisAutoConfiguration.class)
-@ConditionalOnClass(HealthIndicator.class)
+@ConditionalOnClass(name = BootHealth.HEALTH_INDICATOR)
 @ConditionalOnBean(AsyncResilientRedisTemplate.class)
-@ConditionalOnEnabledHealthIndicator("agent-memory-redis")
+@BootHealth.ConditionalOnEnabledAgentMemoryRedisHealth
 public class AgentMemoryRedisHealthContributorAutoConfiguration {
 
 	@Bean

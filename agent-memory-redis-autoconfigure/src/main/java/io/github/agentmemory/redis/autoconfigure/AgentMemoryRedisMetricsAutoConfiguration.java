@@ -21,7 +21,10 @@ import org.springframework.context.annotation.Bean;
  * @author agent-memory-redis
  */
 @AutoConfiguration(after = AgentMemoryRedisAutoConfiguration.class,
-		afterName = "org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration")
+		afterName = {
+				// Spring Boot 3.5's and 4.1's meter registry
+				"org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration",
+				"org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration" })
 @ConditionalOnClass(MeterRegistry.class)
 @ConditionalOnBean({ AsyncResilientRedisTemplate.class, MeterRegistry.class })
 public class AgentMemoryRedisMetricsAutoConfiguration {

@@ -8,7 +8,6 @@ import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
-import org.springframework.boot.autoconfigure.data.redis.LettuceClientOptionsBuilderCustomizer;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -34,7 +33,7 @@ import org.springframework.core.env.Environment;
  * @author agent-memory-redis
  */
 @Configuration(proxyBeanMethods = false)
-@ConditionalOnClass({ ClusterClientOptions.class, LettuceClientOptionsBuilderCustomizer.class })
+@ConditionalOnClass({ ClusterClientOptions.class, BootRedis.ClientOptionsCustomizer.class })
 @ConditionalOnProperty(prefix = "agent-memory.redis.cluster-refresh", name = "enabled", matchIfMissing = true)
 class LettuceClusterRefreshConfiguration {
 
@@ -42,7 +41,7 @@ class LettuceClusterRefreshConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean(name = "agentMemoryRedisClusterRefreshCustomizer")
-	LettuceClientOptionsBuilderCustomizer agentMemoryRedisClusterRefreshCustomizer(
+	BootRedis.ClientOptionsCustomizer agentMemoryRedisClusterRefreshCustomizer(
 			AgentMemoryRedisProperties properties, Environment environment) {
 		Binder binder = Binder.get(environment);
 		boolean userConfigured = binder.bind(REFRESH_PREFIX + "period", Duration.class).isBound()

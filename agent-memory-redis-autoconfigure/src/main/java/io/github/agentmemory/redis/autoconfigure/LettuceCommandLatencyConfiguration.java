@@ -6,7 +6,6 @@ import io.lettuce.core.metrics.CommandLatencyRecorder;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
-import org.springframework.boot.autoconfigure.data.redis.ClientResourcesBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
@@ -24,7 +23,7 @@ import org.springframework.core.annotation.Order;
  * @author agent-memory-redis
  */
 @Configuration(proxyBeanMethods = false)
-@ConditionalOnClass({ RedisClient.class, ClientResourcesBuilderCustomizer.class })
+@ConditionalOnClass({ RedisClient.class, BootRedis.ClientResourcesCustomizer.class })
 @ConditionalOnProperty(prefix = "agent-memory.redis.command-latency", name = "enabled", havingValue = "false",
 		matchIfMissing = true)
 class LettuceCommandLatencyConfiguration {
@@ -32,7 +31,7 @@ class LettuceCommandLatencyConfiguration {
 	@Bean
 	@Order(Ordered.LOWEST_PRECEDENCE)
 	@ConditionalOnMissingBean(name = "agentMemoryRedisCommandLatencyCustomizer")
-	ClientResourcesBuilderCustomizer agentMemoryRedisCommandLatencyCustomizer() {
+	BootRedis.ClientResourcesCustomizer agentMemoryRedisCommandLatencyCustomizer() {
 		return (builder) -> builder.commandLatencyRecorder(CommandLatencyRecorder.disabled());
 	}
 

@@ -8,14 +8,10 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.resource.Delay;
 
-import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.BeanFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
-import org.springframework.boot.autoconfigure.data.redis.ClientResourcesBuilderCustomizer;
-import org.springframework.boot.autoconfigure.data.redis.LettuceClientConfigurationBuilderCustomizer;
-import org.springframework.boot.autoconfigure.data.redis.LettuceClientOptionsBuilderCustomizer;
-import org.springframework.boot.autoconfigure.data.redis.RedisProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -34,19 +30,18 @@ import org.springframework.context.annotation.Configuration;
  * @author agent-memory-redis
  */
 @Configuration(proxyBeanMethods = false)
-@ConditionalOnClass({ RedisClient.class, LettuceClientOptionsBuilderCustomizer.class })
+@ConditionalOnClass({ RedisClient.class, BootRedis.ClientOptionsCustomizer.class })
 @ConditionalOnProperty(prefix = "agent-memory.redis.fail-fast", name = "enabled", matchIfMissing = true)
 class LettuceFailFastConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean(name = "agentMemoryRedisClientOptionsCustomizer")
-	LettuceClientOptionsBuilderCustomizer agentMemoryRedisClientOptionsCustomizer(AgentMemoryRedisProperties properties,
-			ObjectProvider<RedisProperties> redisProperties) {
+	BootRedis.ClientOptionsCustomizer agentMemoryRedisClientOptionsCustomizer(AgentMemoryRedisProperties properties,
+			BeanFactory beanFactory) {
 		AgentMemoryRedisProperties.FailFast failFast = properties.getFailFast();
 		return (builder) -> {
 			SocketOptions.Builder socket = builder.build().getSocketOptions().mutate().keepAlive(true);
-			RedisProperties redis = redisProperties.getIfAvailable();
-			if (redis == null || redis.getConnectTimeout() == null) {
+			if (BootRedis.timeouts(beanFactory).connect() == null) {
 				socket.connectTimeout(failFast.getConnectTimeout());
 			}
 			builder.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
@@ -57,11 +52,10 @@ class LettuceFailFastConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean(name = "agentMemoryRedisCommandTimeoutCustomizer")
-	LettuceClientConfigurationBuilderCustomizer agentMemoryRedisCommandTimeoutCustomizer(
-			AgentMemoryRedisProperties properties, ObjectProvider<RedisProperties> redisProperties) {
+	BootRedis.ClientConfigurationCustomizer agentMemoryRedisCommandTimeoutCustomizer(
+			AgentMemoryRedisProperties properties, BeanFactory beanFactory) {
 		return (builder) -> {
-			RedisProperties redis = redisProperties.getIfAvailable();
-			if (redis == null || redis.getTimeout() == null) {
+			if (BootRedis.timeouts(beanFactory).command() == null) {
 				builder.commandTimeout(properties.getFailFast().getCommandTimeout());
 			}
 		};
@@ -69,7 +63,7 @@ class LettuceFailFastConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean(name = "agentMemoryRedisReconnectDelayCustomizer")
-	ClientResourcesBuilderCustomizer agentMemoryRedisReconnectDelayCustomizer(AgentMemoryRedisProperties properties) {
+	BootRedis.ClientResourcesCustomizer agentMemoryRedisReconnectDelayCustomizer(AgentMemoryRedisProperties properties) {
 		Duration max = properties.getFailFast().getMaxReconnectDelay();
 		Duration min = (max.toMillis() < 10) ? max : Duration.ofMillis(10);
 		return (builder) -> builder.reconnectDelay(Delay.exponential(min, max, 2, TimeUnit.MILLISECONDS));

@@ -8,7 +8,6 @@ import io.netty.handler.flush.FlushConsolidationHandler;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
-import org.springframework.boot.autoconfigure.data.redis.ClientResourcesBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
@@ -18,7 +17,7 @@ import org.springframework.core.annotation.Order;
  * On by default (off with {@code agent-memory.redis.flush-consolidation.enabled=false}): Netty's
  * {@link FlushConsolidationHandler} first in the pipeline of every channel of the
  * application's Lettuce connections, installed through Spring Boot's
- * {@link ClientResourcesBuilderCustomizer} with a Lettuce {@link NettyCustomizer}.
+ * {@code ClientResourcesBuilderCustomizer} with a Lettuce {@link NettyCustomizer}.
  * Commands written in one event-loop turn then leave in one socket write instead of one
  * each (a flush is passed on at the latest after
  * {@code explicit-flush-after-flushes} held-back flushes, and at the end of the turn).
@@ -32,7 +31,7 @@ import org.springframework.core.annotation.Order;
  * @author agent-memory-redis
  */
 @Configuration(proxyBeanMethods = false)
-@ConditionalOnClass({ RedisClient.class, ClientResourcesBuilderCustomizer.class, FlushConsolidationHandler.class })
+@ConditionalOnClass({ RedisClient.class, BootRedis.ClientResourcesCustomizer.class, FlushConsolidationHandler.class })
 @ConditionalOnProperty(prefix = "agent-memory.redis.flush-consolidation", name = "enabled", havingValue = "true",
 		matchIfMissing = true)
 class LettuceFlushConsolidationConfiguration {
@@ -40,7 +39,7 @@ class LettuceFlushConsolidationConfiguration {
 	@Bean
 	@Order(Ordered.HIGHEST_PRECEDENCE)
 	@ConditionalOnMissingBean(name = "agentMemoryRedisFlushConsolidationCustomizer")
-	ClientResourcesBuilderCustomizer agentMemoryRedisFlushConsolidationCustomizer(
+	BootRedis.ClientResourcesCustomizer agentMemoryRedisFlushConsolidationCustomizer(
 			AgentMemoryRedisProperties properties) {
 		int explicitFlushAfterFlushes = properties.getFlushConsolidation().getExplicitFlushAfterFlushes();
 		return (builder) -> builder.nettyCustomizer(new FlushConsolidation(explicitFlushAfterFlushes));

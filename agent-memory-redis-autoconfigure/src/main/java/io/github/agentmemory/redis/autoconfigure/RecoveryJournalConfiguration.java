@@ -31,7 +31,7 @@ class RecoveryJournalConfiguration {
 	SqliteRecoveryJournal agentMemoryRedisRecoveryJournal(AgentMemoryRedisProperties properties) {
 		AgentMemoryRedisProperties.Recovery.Journal journal = properties.getRecovery().getJournal();
 		JournalSettings.Builder settings = JournalSettings.builder();
-		PropertyMapper map = PropertyMapper.get().alwaysApplyingWhenNonNull();
+		PropertyMapper map = NonNullPropertyMapper.get();
 		map.from(journal::getPath).as(Path::of).to(settings::directory);
 		map.from(journal::getMaxEntries).to(settings::maxEntries);
 		map.from(journal::getMaxBytes).as(DataSize::toBytes).to(settings::maxBytes);

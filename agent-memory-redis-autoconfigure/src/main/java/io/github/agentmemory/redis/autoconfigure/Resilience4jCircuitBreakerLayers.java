@@ -150,7 +150,7 @@ class Resilience4jCircuitBreakerLayers {
 				"you can not enable Exponential backoff policy and randomized delay at the same time , "
 						+ "please enable only one of them");
 		applyWaitInOpenState(properties, builder);
-		PropertyMapper map = PropertyMapper.get().alwaysApplyingWhenNonNull();
+		PropertyMapper map = NonNullPropertyMapper.get();
 		map.from(properties::getFailureRateThreshold).to(builder::failureRateThreshold);
 		map.from(properties::getWritableStackTraceEnabled).to(builder::writableStackTraceEnabled);
 		map.from(properties::getSlowCallRateThreshold).to(builder::slowCallRateThreshold);

@@ -8,6 +8,7 @@ import io.github.agentmemory.redis.AsyncResilientRedisTemplate;
 import io.github.agentmemory.redis.autoconfigure.AgentMemoryRedisHealthContributorAutoConfiguration;
 import io.github.agentmemory.redis.autoconfigure.AgentMemoryRedisMetricsAutoConfiguration;
 import io.github.agentmemory.redis.resilience.ResilienceScheduler;
+import io.github.agentmemory.redis.test.BootLine;
 import io.github.agentmemory.redis.test.TemplateContexts;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -16,9 +17,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import org.springframework.boot.actuate.health.Health;
-import org.springframework.boot.actuate.health.HealthIndicator;
-import org.springframework.boot.actuate.health.Status;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -60,7 +58,7 @@ class AgentMemoryRedisHealthContributorAutoConfigurationTests {
 
 	@Test
 	void runWithoutActuatorShouldNotCreateIndicator() {
-		this.contextRunner.withClassLoader(new FilteredClassLoader(HealthIndicator.class))
+		this.contextRunner.withClassLoader(new FilteredClassLoader(BootLine.HEALTH_INDICATOR))
 			.run((context) -> assertThat(context).hasNotFailed()
 				.hasSingleBean(AsyncResilientRedisTemplate.class)
 				.doesNotHaveBean(AgentMemoryRedisHealthIndicator.class));
@@ -75,12 +73,11 @@ class AgentMemoryRedisHealthContributorAutoConfigurationTests {
 	@Test
 	void runWithCustomIndicatorShouldBackOff() {
 		this.contextRunner
-			.withBean("agentMemoryRedisHealthIndicator", HealthIndicator.class,
-					() -> () -> Health.up().withDetail("custom", true).build())
+			.withBean("agentMemoryRedisHealthIndicator", Object.class, () -> BootLine.upIndicator("custom"))
 			.run((context) -> {
 				assertThat(context).doesNotHaveBean(AgentMemoryRedisHealthIndicator.class);
-				assertThat(context.getBean("agentMemoryRedisHealthIndicator", HealthIndicator.class).health()
-					.getDetails()).containsEntry("custom", true);
+				assertThat(BootLine.health(context, "agentMemoryRedisHealthIndicator").getDetails())
+					.containsEntry("custom", true);
 			});
 	}
 
@@ -91,7 +88,7 @@ class AgentMemoryRedisHealthContributorAutoConfigurationTests {
 			await().atMost(Duration.ofSeconds(5))
 				.untilAsserted(() -> assertThat(indicator.health().getStatus())
 					.isEqualTo(AgentMemoryRedisHealthIndicator.CIRCUIT_OPEN));
-			Health health = indicator.health();
+			var health = indicator.health();
 			assertThat(health.getDetails()).containsEntry("state", CircuitBreaker.State.CLOSED)
 				.containsEntry("bufferedCalls", 0)
 				.containsKeys("recoveryQueue", "dropped");
@@ -104,7 +101,7 @@ class AgentMemoryRedisHealthContributorAutoConfigurationTests {
 		this.contextRunner.withPropertyValues("agent-memory.redis.health.down-when-open=true").run((context) -> {
 			AgentMemoryRedisHealthIndicator indicator = context.getBean(AgentMemoryRedisHealthIndicator.class);
 			await().atMost(Duration.ofSeconds(5))
-				.untilAsserted(() -> assertThat(indicator.health().getStatus()).isEqualTo(Status.DOWN));
+				.untilAsserted(() -> assertThat(indicator.health().getStatus()).isEqualTo(BootLine.DOWN));
 		});
 	}
 
@@ -114,8 +111,8 @@ class AgentMemoryRedisHealthContributorAutoConfigurationTests {
 			AsyncResilientRedisTemplate template = context.getBean(AsyncResilientRedisTemplate.class);
 			LatencyMonitor notStarted = new LatencyMonitor(template,
 					context.getBean(ResilienceScheduler.class).getExecutor(), Duration.ofHours(1));
-			Health health = new AgentMemoryRedisHealthIndicator(template, context.getBean(CircuitBreaker.class), notStarted, false).health();
-			assertThat(health.getStatus()).isEqualTo(Status.UNKNOWN);
+			var health = new AgentMemoryRedisHealthIndicator(template, context.getBean(CircuitBreaker.class), notStarted, false).health();
+			assertThat(health.getStatus()).isEqualTo(BootLine.UNKNOWN);
 			assertThat(health.getDetails().get("latency")).asString().contains("not measured yet");
 		});
 	}
@@ -140,7 +137,7 @@ class AgentMemoryRedisHealthContributorAutoConfigurationTests {
 	void openCircuitIsVisibleButNotDownByDefault() {
 		this.contextRunner.run((context) -> {
 			context.getBean(CircuitBreaker.class).transitionToOpenState();
-			Health health = context.getBean(AgentMemoryRedisHealthIndicator.class).health();
+			var health = context.getBean(AgentMemoryRedisHealthIndicator.class).health();
 			assertThat(health.getStatus()).isEqualTo(AgentMemoryRedisHealthIndicator.CIRCUIT_OPEN);
 		});
 	}
@@ -150,7 +147,7 @@ class AgentMemoryRedisHealthContributorAutoConfigurationTests {
 		this.contextRunner.withPropertyValues("agent-memory.redis.health.down-when-open=true").run((context) -> {
 			context.getBean(CircuitBreaker.class).transitionToOpenState();
 			assertThat(context.getBean(AgentMemoryRedisHealthIndicator.class).health().getStatus())
-				.isEqualTo(Status.DOWN);
+				.isEqualTo(BootLine.DOWN);
 		});
 	}
 
@@ -175,8 +172,8 @@ class AgentMemoryRedisHealthContributorAutoConfigurationTests {
 				case DISABLED -> breaker.transitionToDisabledState();
 				default -> breaker.transitionToMetricsOnlyState();
 			}
-			Health health = context.getBean(AgentMemoryRedisHealthIndicator.class).health();
-			assertThat(health.getStatus()).isEqualTo(Status.UNKNOWN);
+			var health = context.getBean(AgentMemoryRedisHealthIndicator.class).health();
+			assertThat(health.getStatus()).isEqualTo(BootLine.UNKNOWN);
 			assertThat(health.getDetails()).containsEntry("state", state);
 		});
 	}

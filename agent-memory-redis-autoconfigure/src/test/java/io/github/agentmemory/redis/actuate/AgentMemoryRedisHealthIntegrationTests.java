@@ -12,11 +12,10 @@ import io.github.agentmemory.redis.autoconfigure.AgentMemoryRedisHealthContribut
 import io.github.agentmemory.redis.test.RedisServerExtension;
 import io.github.agentmemory.redis.test.TemplateContexts;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.agentmemory.redis.test.BootLine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import org.springframework.boot.actuate.health.Health;
-import org.springframework.boot.actuate.health.Status;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
@@ -42,7 +41,7 @@ class AgentMemoryRedisHealthIntegrationTests {
 		this.contextRunner.run((context) -> {
 			AgentMemoryRedisHealthIndicator indicator = context.getBean(AgentMemoryRedisHealthIndicator.class);
 			await().atMost(Duration.ofSeconds(5))
-				.untilAsserted(() -> assertThat(indicator.health().getStatus()).isEqualTo(Status.UP));
+				.untilAsserted(() -> assertThat(indicator.health().getStatus()).isEqualTo(BootLine.UP));
 			assertThat(indicator.health().getDetails().get("latency")).asString()
 				.contains("millis=")
 				.contains("measuredAt=");
@@ -55,7 +54,7 @@ class AgentMemoryRedisHealthIntegrationTests {
 			AgentMemoryRedisHealthIndicator indicator = context.getBean(AgentMemoryRedisHealthIndicator.class);
 			CircuitBreaker breaker = context.getBean(CircuitBreaker.class);
 			await().atMost(Duration.ofSeconds(5))
-				.untilAsserted(() -> assertThat(indicator.health().getStatus()).isEqualTo(Status.UP));
+				.untilAsserted(() -> assertThat(indicator.health().getStatus()).isEqualTo(BootLine.UP));
 			redis.stop();
 			try {
 				await().atMost(Duration.ofSeconds(5))
@@ -67,7 +66,7 @@ class AgentMemoryRedisHealthIntegrationTests {
 				redis.start();
 			}
 			await().atMost(Duration.ofSeconds(10))
-				.untilAsserted(() -> assertThat(indicator.health().getStatus()).isEqualTo(Status.UP));
+				.untilAsserted(() -> assertThat(indicator.health().getStatus()).isEqualTo(BootLine.UP));
 		});
 	}
 
@@ -83,7 +82,7 @@ class AgentMemoryRedisHealthIntegrationTests {
 				// (a probe still opening it would hand the fresh template an open connection)
 				AgentMemoryRedisHealthIndicator indicator = context.getBean(AgentMemoryRedisHealthIndicator.class);
 				await().atMost(Duration.ofSeconds(5))
-					.untilAsserted(() -> assertThat(indicator.health().getStatus()).isEqualTo(Status.UP));
+					.untilAsserted(() -> assertThat(indicator.health().getStatus()).isEqualTo(BootLine.UP));
 				connectionFactory.resetConnection();
 				ResilientRedisConnection freshConnection = new ResilientRedisConnection(connectionFactory,
 						context.getBean(ResilientCommandExecutor.class));
@@ -111,10 +110,10 @@ class AgentMemoryRedisHealthIntegrationTests {
 		this.contextRunner.run((context) -> {
 			AgentMemoryRedisHealthIndicator indicator = context.getBean(AgentMemoryRedisHealthIndicator.class);
 			await().atMost(Duration.ofSeconds(5))
-				.untilAsserted(() -> assertThat(indicator.health().getStatus()).isEqualTo(Status.UP));
+				.untilAsserted(() -> assertThat(indicator.health().getStatus()).isEqualTo(BootLine.UP));
 			redis.admin().clientPause(500);
 			long start = System.nanoTime();
-			Health health = indicator.health();
+			var health = indicator.health();
 			assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(200));
 			assertThat(health.getDetails()).containsKey("latency");
 		});

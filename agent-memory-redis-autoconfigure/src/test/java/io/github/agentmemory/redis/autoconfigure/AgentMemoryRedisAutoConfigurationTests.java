@@ -17,13 +17,13 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.retry.RetryConfig;
+import io.github.agentmemory.redis.test.BootLine;
 import io.lettuce.core.ClientOptions.DisconnectedBehavior;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.autoconfigure.data.redis.RedisAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ApplicationContext;
@@ -237,8 +237,7 @@ class AgentMemoryRedisAutoConfigurationTests {
 	@Test
 	void runWithANonLettuceConnectionFactoryShouldFailWithAClearMessage() {
 		new ApplicationContextRunner()
-			.withConfiguration(
-					AutoConfigurations.of(RedisAutoConfiguration.class, AgentMemoryRedisAutoConfiguration.class))
+			.withConfiguration(BootLine.redisAndTemplate())
 			.withBean(RedisConnectionFactory.class, () -> mock(RedisConnectionFactory.class))
 			.run((context) -> assertThat(context).hasFailed()
 				.getFailure()

@@ -3,13 +3,12 @@ package io.github.agentmemory.redis.autoconfigure;
 import java.util.Map;
 
 import io.github.agentmemory.redis.test.TemplateContexts;
+import io.github.agentmemory.redis.test.BootLine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
-import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
-import org.springframework.boot.autoconfigure.data.redis.RedisAutoConfiguration;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -78,7 +77,7 @@ class InvalidAgentMemoryRedisPropertyFailureAnalyzerTests {
 	}
 
 	@Configuration(proxyBeanMethods = false)
-	@ImportAutoConfiguration({ RedisAutoConfiguration.class, AgentMemoryRedisAutoConfiguration.class })
+	@BootLine.ImportRedisAndTemplateAutoConfiguration
 	static class RedisApplication {
 
 	}

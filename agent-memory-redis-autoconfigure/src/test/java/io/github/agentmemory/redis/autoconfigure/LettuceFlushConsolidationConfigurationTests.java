@@ -16,7 +16,6 @@ import io.github.agentmemory.redis.test.RedisServerExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import org.springframework.boot.autoconfigure.data.redis.ClientResourcesBuilderCustomizer;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -104,7 +103,7 @@ class LettuceFlushConsolidationConfigurationTests {
 	static class OwnNettyCustomizer {
 
 		@Bean
-		ClientResourcesBuilderCustomizer ownNettyCustomizer() {
+		BootRedis.ClientResourcesCustomizer ownNettyCustomizer() {
 			return (builder) -> builder.nettyCustomizer(new NettyCustomizer() {
 				@Override
 				public void afterChannelInitialized(Channel channel) {

@@ -12,11 +12,10 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.circuitbreaker.event.CircuitBreakerEvent;
 import io.github.resilience4j.common.circuitbreaker.configuration.CircuitBreakerConfigCustomizer;
 import io.github.resilience4j.consumer.EventConsumerRegistry;
-import io.github.resilience4j.springboot3.circuitbreaker.autoconfigure.CircuitBreakerAutoConfiguration;
+import io.github.agentmemory.redis.test.BootLine;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.autoconfigure.data.redis.RedisAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -36,8 +35,8 @@ class RedisCircuitBreakerFactoryTests {
 	private static final String DEFAULT = "resilience4j.circuitbreaker.configs.default.";
 
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
-		.withConfiguration(AutoConfigurations.of(RedisAutoConfiguration.class, CircuitBreakerAutoConfiguration.class,
-				AgentMemoryRedisAutoConfiguration.class))
+		.withConfiguration(BootLine.redisAndTemplate())
+		.withConfiguration(AutoConfigurations.of(BootLine.CIRCUIT_BREAKER_AUTO_CONFIGURATION))
 		.withPropertyValues("spring.data.redis.port=1");
 
 	@Test
@@ -193,9 +192,8 @@ class RedisCircuitBreakerFactoryTests {
 	@Test
 	void withoutResilience4jSpringBootModuleTheBreakerHasTheStarterSettings() {
 		new ApplicationContextRunner()
-			.withConfiguration(
-					AutoConfigurations.of(RedisAutoConfiguration.class, AgentMemoryRedisAutoConfiguration.class))
-			.withClassLoader(new FilteredClassLoader("io.github.resilience4j.springboot3",
+			.withConfiguration(BootLine.redisAndTemplate())
+			.withClassLoader(new FilteredClassLoader(BootLine.RESILIENCE4J_SPRING_BOOT_PACKAGE,
 					"io.github.resilience4j.spring6", "io.github.resilience4j.common"))
 			.withPropertyValues("spring.data.redis.port=1", INSTANCE + "wait-duration-in-open-state=20s")
 			.run((context) -> {
@@ -213,9 +211,8 @@ class RedisCircuitBreakerFactoryTests {
 	void withoutResilience4jSpringBootModuleTheBreakerComesFromTheApplicationsRegistry() {
 		CircuitBreakerRegistry registry = CircuitBreakerRegistry.ofDefaults();
 		new ApplicationContextRunner()
-			.withConfiguration(
-					AutoConfigurations.of(RedisAutoConfiguration.class, AgentMemoryRedisAutoConfiguration.class))
-			.withClassLoader(new FilteredClassLoader("io.github.resilience4j.springboot3",
+			.withConfiguration(BootLine.redisAndTemplate())
+			.withClassLoader(new FilteredClassLoader(BootLine.RESILIENCE4J_SPRING_BOOT_PACKAGE,
 					"io.github.resilience4j.spring6", "io.github.resilience4j.common"))
 			.withPropertyValues("spring.data.redis.port=1")
 			.withBean(CircuitBreakerRegistry.class, () -> registry)

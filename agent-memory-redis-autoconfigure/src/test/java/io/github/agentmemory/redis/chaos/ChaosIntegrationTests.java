@@ -26,6 +26,7 @@ import io.github.agentmemory.redis.autoconfigure.AgentMemoryRedisMetricsAutoConf
 import io.github.agentmemory.redis.chaos.WriteHistory.Entry;
 import io.github.agentmemory.redis.chaos.WriteHistory.Kind;
 import io.github.agentmemory.redis.recovery.RecoveryStats;
+import io.github.agentmemory.redis.test.BootLine;
 import io.github.agentmemory.redis.test.RedisServerExtension;
 import io.github.agentmemory.redis.test.TemplateContexts;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -37,7 +38,6 @@ import org.apache.commons.logging.LogFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import org.springframework.boot.actuate.health.Status;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.util.FileSystemUtils;
@@ -73,7 +73,7 @@ class ChaosIntegrationTests {
 
 	private final WriteHistory history = new WriteHistory();
 
-	private final Map<String, Set<Status>> healthSeen = new ConcurrentHashMap<>();
+	private final Map<String, Set<Object>> healthSeen = new ConcurrentHashMap<>();
 
 	private volatile String phase = "warm-up";
 
@@ -254,8 +254,8 @@ class ChaosIntegrationTests {
 	private void verifyHealthFollowedTheCircuit(AgentMemoryRedisHealthIndicator health) {
 		assertThat(this.healthSeen.get("stop")).as("health while Redis was stopped")
 			.contains(AgentMemoryRedisHealthIndicator.CIRCUIT_OPEN);
-		assertThat(health.health().getStatus()).isEqualTo(Status.UP);
-		assertThat(this.healthSeen.get("healed")).containsOnly(Status.UP);
+		assertThat(health.health().getStatus()).isEqualTo(BootLine.UP);
+		assertThat(this.healthSeen.get("healed")).containsOnly(BootLine.UP);
 	}
 
 	private void report(AsyncResilientRedisTemplate template, Duration took) {

@@ -12,7 +12,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 import io.github.agentmemory.redis.AsyncResilientRedisTemplate;
-import io.github.agentmemory.redis.autoconfigure.AgentMemoryRedisAutoConfiguration;
 import io.github.agentmemory.redis.command.DropReason;
 import io.github.agentmemory.redis.command.Priority;
 import io.github.agentmemory.redis.command.RedisWrite;
@@ -20,13 +19,12 @@ import io.github.agentmemory.redis.command.WriteOutcome.Status;
 import io.github.agentmemory.redis.recovery.journal.JournalStats;
 import io.github.agentmemory.redis.recovery.journal.RecoveryJournal;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.agentmemory.redis.test.BootLine;
 
 import org.springframework.boot.Banner;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
-import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
-import org.springframework.boot.autoconfigure.data.redis.RedisAutoConfiguration;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -45,7 +43,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  * the parent kills it, or closes its input to stop it normally.
  */
 @SpringBootConfiguration
-@ImportAutoConfiguration({ RedisAutoConfiguration.class, AgentMemoryRedisAutoConfiguration.class })
+@BootLine.ImportRedisAndTemplateAutoConfiguration
 public class JournalCrashApplication {
 
 	/** Keys the writes go to: write i goes to key i % KEYS. */

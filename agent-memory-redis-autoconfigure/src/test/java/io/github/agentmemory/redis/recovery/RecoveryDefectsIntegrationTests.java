@@ -21,7 +21,7 @@ import io.github.agentmemory.redis.resilience.RedisCircuitOpenException;
 import io.github.agentmemory.redis.test.RedisServerExtension;
 import io.github.agentmemory.redis.test.TemplateContexts;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.github.resilience4j.springboot3.circuitbreaker.autoconfigure.CircuitBreakerAutoConfiguration;
+import io.github.agentmemory.redis.test.BootLine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -268,7 +268,7 @@ class RecoveryDefectsIntegrationTests {
 	 */
 	@Test
 	void oneResilience4jInstancePropertyKeepsTheBreakerOpeningAfterThreeConsecutiveFailures() {
-		runner().withConfiguration(AutoConfigurations.of(CircuitBreakerAutoConfiguration.class))
+		runner().withConfiguration(AutoConfigurations.of(BootLine.CIRCUIT_BREAKER_AUTO_CONFIGURATION))
 			.withPropertyValues("resilience4j.circuitbreaker.instances.agent-memory-redis.wait-duration-in-open-state=20s")
 			.run((context) -> {
 				AsyncResilientRedisTemplate template = template(context);

@@ -14,16 +14,12 @@ import io.github.agentmemory.redis.test.RedisServerExtension;
 import io.github.agentmemory.redis.test.TemplateContexts;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
+import io.github.agentmemory.redis.test.BootLine;
 import io.lettuce.core.KillArgs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import org.springframework.boot.actuate.autoconfigure.data.redis.RedisHealthContributorAutoConfiguration;
-import org.springframework.boot.actuate.autoconfigure.health.HealthContributorAutoConfiguration;
-import org.springframework.boot.actuate.data.redis.RedisHealthIndicator;
-import org.springframework.boot.actuate.health.Health;
-import org.springframework.boot.actuate.health.Status;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -123,9 +119,8 @@ class AuthenticationIntegrationTests {
 	@Test
 	void healthDetailsNameTheAuthenticationErrorButNotThePassword(CapturedOutput output) {
 		runner(WRONG_PASSWORD)
-			.withConfiguration(AutoConfigurations.of(HealthContributorAutoConfiguration.class,
-					RedisHealthContributorAutoConfiguration.class,
-					AgentMemoryRedisHealthContributorAutoConfiguration.class))
+			.withConfiguration(BootLine.redisHealth())
+			.withConfiguration(AutoConfigurations.of(AgentMemoryRedisHealthContributorAutoConfiguration.class))
 			.withPropertyValues("agent-memory.redis.health.latency-interval=100ms")
 			.run((context) -> {
 				assertThat(context).hasNotFailed();
@@ -134,13 +129,13 @@ class AuthenticationIntegrationTests {
 					.untilAsserted(() -> assertThat(indicator.health().getDetails().get("latency").toString())
 						.contains("PermissionDeniedDataAccessException")
 						.contains("WRONGPASS"));
-				Health health = indicator.health();
-				assertThat(health.getStatus()).as("no call can succeed").isEqualTo(Status.DOWN);
+				var health = indicator.health();
+				assertThat(health.getStatus()).as("no call can succeed").isEqualTo(BootLine.DOWN);
 				assertThat(health.getDetails()).containsEntry("state", CircuitBreaker.State.CLOSED);
 				assertThat(health.getDetails().get("error")).asString().contains("WRONGPASS");
 				assertThat(health.toString()).doesNotContain(WRONG_PASSWORD).doesNotContain(PASSWORD);
-				Health bootHealth = context.getBean(RedisHealthIndicator.class).health();
-				assertThat(bootHealth.getStatus()).isEqualTo(Status.DOWN);
+				var bootHealth = BootLine.health(context, BootLine.REDIS_HEALTH_INDICATOR);
+				assertThat(bootHealth.getStatus()).isEqualTo(BootLine.DOWN);
 				assertThat(bootHealth.toString()).doesNotContain(WRONG_PASSWORD).doesNotContain(PASSWORD);
 			});
 		assertThat(output.getAll()).contains("WRONGPASS").doesNotContain(WRONG_PASSWORD).doesNotContain(PASSWORD);

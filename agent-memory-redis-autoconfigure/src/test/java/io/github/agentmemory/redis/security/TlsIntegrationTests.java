@@ -91,8 +91,10 @@ class TlsIntegrationTests {
 		return TemplateContexts.runner()
 			.withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class))
 			.withPropertyValues("spring.data.redis.host=localhost", "spring.data.redis.port=" + tlsPort,
-					"spring.data.redis.password=" + PASSWORD, "spring.data.redis.timeout=1s",
-					"spring.data.redis.connect-timeout=1s", "agent-memory.redis.retry.max-attempts=1");
+					// a TLS handshake on a loaded 2-core machine can take more than a second (seen: "Connection
+					// initialization timed out after 1 second(s)"); the refused ones fail on the certificate
+					"spring.data.redis.password=" + PASSWORD, "spring.data.redis.timeout=5s",
+					"spring.data.redis.connect-timeout=5s", "agent-memory.redis.retry.max-attempts=1");
 	}
 
 	@Test

@@ -1,9 +1,6 @@
 package io.github.agentmemory.redis.test;
 
-import io.github.agentmemory.redis.autoconfigure.AgentMemoryRedisAutoConfiguration;
 
-import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.autoconfigure.data.redis.RedisAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 /**
@@ -34,8 +31,7 @@ public final class TemplateContexts {
 	 * @return the runner
 	 */
 	public static ApplicationContextRunner runner() {
-		return new ApplicationContextRunner().withConfiguration(
-				AutoConfigurations.of(RedisAutoConfiguration.class, AgentMemoryRedisAutoConfiguration.class));
+		return new ApplicationContextRunner().withConfiguration(BootLine.redisAndTemplate());
 	}
 
 	/**

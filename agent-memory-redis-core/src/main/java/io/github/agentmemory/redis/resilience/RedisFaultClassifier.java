@@ -188,8 +188,11 @@ public class RedisFaultClassifier {
 		if (message == null) {
 			return false;
 		}
-		// Lettuce's words for a command that never reached a live connection
+		// Lettuce's words for a command that never reached a live connection, or whose connection
+		// dropped before it was answered ("Connection disconnected": DefaultEndpoint cancelling what it
+		// holds when the channel goes inactive; it may have been sent, so it is not isNeverSent)
 		return message.startsWith("Currently not connected") || message.startsWith("Connection closed")
+				|| message.startsWith("Connection disconnected")
 				|| message.startsWith("Connection is closed") || message.contains("Request queue size exceeded")
 				|| message.contains("Connection reset") || message.startsWith("Command interrupted");
 	}

@@ -1,6 +1,7 @@
 package io.github.agentmemory.redis.actuate;
 
 import java.time.Instant;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -12,16 +13,15 @@ import io.github.agentmemory.redis.resilience.CircuitBreakerRouting;
 import io.github.agentmemory.redis.resilience.ClusterCircuitBreakers;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 
-import org.springframework.boot.actuate.health.AbstractHealthIndicator;
-import org.springframework.boot.actuate.health.Health;
-import org.springframework.boot.actuate.health.Status;
 import org.springframework.lang.Nullable;
 import org.springframework.util.Assert;
 
 /**
- * Health of the resilient Redis template, from in-memory state only (a health request
- * never waits on Redis): the circuit breaker's state and metrics, the recovery queue, and
- * the latest result of the background latency probe.
+ * Health of the resilient Redis template, from in-memory state only (a check never waits
+ * on Redis): the circuit breaker's state and metrics, the recovery queue, the journal and
+ * the latest result of the background latency probe. It knows no Spring Boot: each Boot
+ * line's {@code AgentMemoryRedisHealthIndicator} turns a {@link Report} into that line's
+ * {@code Health}, so both lines report the same status and details.
  *
  * <p>
  * The status follows what the circuit breaker and the probe see:
@@ -34,34 +34,52 @@ import org.springframework.util.Assert;
  * <li>a closed circuit whose latest probe could not reach Redis (for example before any
  * traffic): the same status as an open circuit;</li>
  * <li>a half-open circuit: {@link #CIRCUIT_HALF_OPEN};</li>
+ * <li>on Redis Cluster, some masters' circuits open and others not:
+ * {@link #CIRCUIT_PARTLY_OPEN} (also with {@code downWhenOpen});</li>
  * <li>a circuit forced open, disabled or only recording metrics: {@code UNKNOWN}, as
  * Resilience4j's own indicator reports them;</li>
  * <li>a closed circuit before the first probe has completed: {@code UNKNOWN};</li>
  * <li>otherwise {@code UP}.</li>
  * </ul>
- * {@link #CIRCUIT_OPEN} and {@link #CIRCUIT_HALF_OPEN} are not in Boot's default status
- * order, so they do not take the application out of service (it still serves, and writes
- * are queued).
+ *
+ * <p>
+ * Thread safety: {@link #check()} only reads state that its sources publish safely; it
+ * may be called from any thread, concurrently.
  *
  * @author agent-memory-redis
  */
-public class AgentMemoryRedisHealthIndicator extends AbstractHealthIndicator {
+public final class AgentMemoryRedisHealth {
 
-	/** Status of an open circuit: calls are rejected without reaching Redis. */
-	public static final Status CIRCUIT_OPEN = new Status("CIRCUIT_OPEN",
-			"Redis is considered unavailable: calls fail fast and writes are queued");
+	/** Code of Boot's {@code UP} status. */
+	public static final String UP = "UP";
+
+	/** Code of Boot's {@code DOWN} status. */
+	public static final String DOWN = "DOWN";
+
+	/** Code of Boot's {@code UNKNOWN} status. */
+	public static final String UNKNOWN = "UNKNOWN";
+
+	/** Code of the status of an open circuit: calls are rejected without reaching Redis. */
+	public static final String CIRCUIT_OPEN = "CIRCUIT_OPEN";
+
+	/** Description of {@link #CIRCUIT_OPEN}. */
+	public static final String CIRCUIT_OPEN_DESCRIPTION = "Redis is considered unavailable: calls fail fast and writes are queued";
 
 	/**
-	 * Status of a Redis Cluster some of whose masters' circuits are open: their keys'
-	 * calls fail fast and their writes are queued, the other masters' keys are served.
+	 * Code of the status of a Redis Cluster some of whose masters' circuits are open: their
+	 * keys' calls fail fast and their writes are queued, the other masters' keys are served.
 	 */
-	public static final Status CIRCUIT_PARTLY_OPEN = new Status("CIRCUIT_PARTLY_OPEN",
-			"Some Redis Cluster masters are considered unavailable: their keys' calls fail fast and their writes "
-					+ "are queued; the other masters serve");
+	public static final String CIRCUIT_PARTLY_OPEN = "CIRCUIT_PARTLY_OPEN";
 
-	/** Status of a half-open circuit: probe calls test whether Redis is back. */
-	public static final Status CIRCUIT_HALF_OPEN = new Status("CIRCUIT_HALF_OPEN",
-			"Probe calls test whether Redis is back");
+	/** Description of {@link #CIRCUIT_PARTLY_OPEN}. */
+	public static final String CIRCUIT_PARTLY_OPEN_DESCRIPTION = "Some Redis Cluster masters are considered unavailable: "
+			+ "their keys' calls fail fast and their writes are queued; the other masters serve";
+
+	/** Code of the status of a half-open circuit: probe calls test whether Redis is back. */
+	public static final String CIRCUIT_HALF_OPEN = "CIRCUIT_HALF_OPEN";
+
+	/** Description of {@link #CIRCUIT_HALF_OPEN}. */
+	public static final String CIRCUIT_HALF_OPEN_DESCRIPTION = "Probe calls test whether Redis is back";
 
 	private final AsyncResilientRedisTemplate template;
 
@@ -79,38 +97,8 @@ public class AgentMemoryRedisHealthIndicator extends AbstractHealthIndicator {
 	private final RecoveryJournal journal;
 
 	/**
-	 * Create an indicator.
-	 * @param template the template to report on
-	 * @param circuitBreaker the breaker the template's commands go through
-	 * @param latencyMonitor the background latency probe, if any
-	 * @param downWhenOpen whether an open circuit, and a Redis the probe cannot reach,
-	 * report {@code DOWN}
-	 */
-	public AgentMemoryRedisHealthIndicator(AsyncResilientRedisTemplate template, CircuitBreaker circuitBreaker,
-			@Nullable LatencyMonitor latencyMonitor, boolean downWhenOpen) {
-		this(template, circuitBreaker, latencyMonitor, downWhenOpen, null);
-	}
-
-	/**
-	 * Create an indicator that also reports the recovery journal.
-	 * @param template the template to report on
-	 * @param circuitBreaker the breaker the template's commands go through
-	 * @param latencyMonitor the background latency probe, if any
-	 * @param downWhenOpen whether an open circuit, and a Redis the probe cannot reach,
-	 * report {@code DOWN}
-	 * @param journal the recovery journal, if any
-	 */
-	public AgentMemoryRedisHealthIndicator(AsyncResilientRedisTemplate template, CircuitBreaker circuitBreaker,
-			@Nullable LatencyMonitor latencyMonitor, boolean downWhenOpen, @Nullable RecoveryJournal journal) {
-		this(template, CircuitBreakerRouting.single(circuitBreaker), latencyMonitor, downWhenOpen, journal);
-	}
-
-	/**
-	 * Create an indicator that reports, on Redis Cluster, the circuit of every master
-	 * ({@code masters}: address, breaker, state, queued writes of its keys). The status is
-	 * {@link #CIRCUIT_PARTLY_OPEN} while some masters' circuits are open and others are
-	 * not (also with {@code downWhenOpen}: the application still serves the keys of the
-	 * other masters), and as above when all are open or none is.
+	 * Create a health check that reports, on Redis Cluster, the circuit of every master
+	 * ({@code masters}: address, breaker, state, queued writes of its keys).
 	 * @param template the template to report on
 	 * @param circuitBreakers the breakers the template's commands go through
 	 * @param latencyMonitor the background latency probe, if any
@@ -118,10 +106,8 @@ public class AgentMemoryRedisHealthIndicator extends AbstractHealthIndicator {
 	 * report {@code DOWN}
 	 * @param journal the recovery journal, if any
 	 */
-	public AgentMemoryRedisHealthIndicator(AsyncResilientRedisTemplate template,
-			CircuitBreakerRouting circuitBreakers, @Nullable LatencyMonitor latencyMonitor, boolean downWhenOpen,
-			@Nullable RecoveryJournal journal) {
-		super("Agent memory Redis health check failed");
+	public AgentMemoryRedisHealth(AsyncResilientRedisTemplate template, CircuitBreakerRouting circuitBreakers,
+			@Nullable LatencyMonitor latencyMonitor, boolean downWhenOpen, @Nullable RecoveryJournal journal) {
 		Assert.notNull(template, "'template' must not be null");
 		Assert.notNull(circuitBreakers, "'circuitBreakers' must not be null");
 		this.template = template;
@@ -132,33 +118,37 @@ public class AgentMemoryRedisHealthIndicator extends AbstractHealthIndicator {
 		this.journal = journal;
 	}
 
-	@Override
-	protected void doHealthCheck(Health.Builder builder) {
+	/**
+	 * The status and details now.
+	 * @return the report
+	 */
+	public Report check() {
+		Map<String, Object> details = new LinkedHashMap<>();
 		CircuitBreaker breaker = this.circuitBreaker;
 		CircuitBreaker.State state = breaker.getState();
 		LatencyMonitor.Measurement probe = (this.latencyMonitor != null) ? this.latencyMonitor.getLast() : null;
-		Status status = status(state, probe);
+		String status = status(state, probe);
 		if (this.masters != null) {
-			status = mastersStatus(builder, status, probe);
+			status = mastersStatus(details, status, probe);
 		}
-		builder.status(status);
 		if (probe != null && probe.result() == LatencyMonitor.Result.ACCESS_DENIED) {
-			builder.withDetail("error", probe.error());
+			details.put("error", probe.error());
 		}
 		CircuitBreaker.Metrics metrics = breaker.getMetrics();
-		builder.withDetail("circuitBreaker", breaker.getName()).withDetail("state", state);
+		details.put("circuitBreaker", breaker.getName());
+		details.put("state", state);
 		if (metrics.getFailureRate() >= 0) {
-			builder.withDetail("failureRate", metrics.getFailureRate());
+			details.put("failureRate", metrics.getFailureRate());
 		}
-		builder.withDetail("failureRateThreshold", breaker.getCircuitBreakerConfig().getFailureRateThreshold())
-			.withDetail("bufferedCalls", metrics.getNumberOfBufferedCalls())
-			.withDetail("failedCalls", metrics.getNumberOfFailedCalls())
-			.withDetail("notPermittedCalls", metrics.getNumberOfNotPermittedCalls());
+		details.put("failureRateThreshold", breaker.getCircuitBreakerConfig().getFailureRateThreshold());
+		details.put("bufferedCalls", metrics.getNumberOfBufferedCalls());
+		details.put("failedCalls", metrics.getNumberOfFailedCalls());
+		details.put("notPermittedCalls", metrics.getNumberOfNotPermittedCalls());
 		RecoveryStats stats = this.template.recoveryStats();
 		Map<String, Object> queue = new LinkedHashMap<>();
 		queue.put("size", stats.totalSize());
 		stats.size().forEach((priority, size) -> queue.put(priority.name(), size));
-		builder.withDetail("recoveryQueue", queue);
+		details.put("recoveryQueue", queue);
 		Map<String, Object> dropped = new LinkedHashMap<>();
 		dropped.put("total", stats.totalDropped());
 		stats.dropped().forEach((reason, count) -> {
@@ -166,9 +156,9 @@ public class AgentMemoryRedisHealthIndicator extends AbstractHealthIndicator {
 				dropped.put(reason.name(), count);
 			}
 		});
-		builder.withDetail("dropped", dropped);
+		details.put("dropped", dropped);
 		if (this.journal != null) {
-			builder.withDetail("journal", journalDetails(this.journal.stats()));
+			details.put("journal", journalDetails(this.journal.stats()));
 		}
 		if (probe != null) {
 			Map<String, Object> latency = new LinkedHashMap<>();
@@ -181,22 +171,23 @@ public class AgentMemoryRedisHealthIndicator extends AbstractHealthIndicator {
 			if (probe.measuredAt() > 0) {
 				latency.put("measuredAt", Instant.ofEpochMilli(probe.measuredAt()).toString());
 			}
-			builder.withDetail("latency", latency);
+			details.put("latency", latency);
 		}
+		return new Report(status, Collections.unmodifiableMap(details));
 	}
 
 	/**
 	 * Report each master's circuit; while some are open and others serve, the status is
 	 * {@link #CIRCUIT_PARTLY_OPEN}, when all are open the status of an open circuit.
 	 */
-	private Status mastersStatus(Health.Builder builder, Status status,
+	private String mastersStatus(Map<String, Object> details, String status,
 			@Nullable LatencyMonitor.Measurement probe) {
 		Map<String, CircuitBreaker> masters = this.masters.mastersWithBreakers();
 		if (masters.isEmpty()) {
 			return status;
 		}
 		Map<String, Integer> queued = this.template.queuedWritesByCircuitBreaker();
-		Map<String, Object> details = new LinkedHashMap<>();
+		Map<String, Object> circuits = new LinkedHashMap<>();
 		int open = 0;
 		for (Map.Entry<String, CircuitBreaker> master : masters.entrySet()) {
 			CircuitBreaker breaker = master.getValue();
@@ -208,9 +199,9 @@ public class AgentMemoryRedisHealthIndicator extends AbstractHealthIndicator {
 			circuit.put("failedCalls", breaker.getMetrics().getNumberOfFailedCalls());
 			circuit.put("notPermittedCalls", breaker.getMetrics().getNumberOfNotPermittedCalls());
 			circuit.put("queuedWrites", queued.getOrDefault(breaker.getName(), 0));
-			details.put(master.getKey(), circuit);
+			circuits.put(master.getKey(), circuit);
 		}
-		builder.withDetail("masters", details);
+		details.put("masters", circuits);
 		if (probe != null && probe.result() == LatencyMonitor.Result.ACCESS_DENIED) {
 			return status;
 		}
@@ -233,25 +224,36 @@ public class AgentMemoryRedisHealthIndicator extends AbstractHealthIndicator {
 		return journal;
 	}
 
-	private Status status(CircuitBreaker.State state, @Nullable LatencyMonitor.Measurement probe) {
+	private String status(CircuitBreaker.State state, @Nullable LatencyMonitor.Measurement probe) {
 		LatencyMonitor.Result seen = (probe != null) ? probe.result() : LatencyMonitor.Result.ANSWERED;
 		if (seen == LatencyMonitor.Result.ACCESS_DENIED) {
-			return Status.DOWN;
+			return DOWN;
 		}
 		return switch (state) {
 			case OPEN -> unavailable();
 			case HALF_OPEN -> CIRCUIT_HALF_OPEN;
 			case CLOSED -> switch (seen) {
 				case UNREACHABLE -> unavailable();
-				case NOT_MEASURED -> Status.UNKNOWN;
-				default -> Status.UP;
+				case NOT_MEASURED -> UNKNOWN;
+				default -> UP;
 			};
-			default -> Status.UNKNOWN;
+			default -> UNKNOWN;
 		};
 	}
 
-	private Status unavailable() {
-		return this.downWhenOpen ? Status.DOWN : CIRCUIT_OPEN;
+	private String unavailable() {
+		return this.downWhenOpen ? DOWN : CIRCUIT_OPEN;
+	}
+
+	/**
+	 * A health check's result.
+	 *
+	 * @param status the status code: {@link #UP}, {@link #DOWN}, {@link #UNKNOWN},
+	 * {@link #CIRCUIT_OPEN}, {@link #CIRCUIT_PARTLY_OPEN} or {@link #CIRCUIT_HALF_OPEN}
+	 * @param details the details, in the order they are shown (unmodifiable)
+	 */
+	public record Report(String status, Map<String, Object> details) {
+
 	}
 
 }

@@ -67,6 +67,15 @@ class RedisFaultClassifierTests {
 	}
 
 	@Test
+	void aCommandLettuceCancelsWhenItsConnectionDropsIsTransientButMayHaveBeenSent() {
+		// Lettuce's DefaultEndpoint cancels the commands it still holds this way when the channel goes
+		// inactive under DisconnectedBehavior.REJECT_COMMANDS; seen on Sentinel failover with Lettuce 7
+		RedisException cancelled = new RedisException("Connection disconnected");
+		assertThat(this.classifier.classify(cancelled)).isEqualTo(RedisFault.TRANSIENT);
+		assertThat(RedisFaultClassifier.isNeverSent(cancelled)).isFalse();
+	}
+
+	@Test
 	void callerMistakesAreInvalidUsage() {
 		assertThat(this.classifier.classify(new IllegalArgumentException("bad"))).isEqualTo(RedisFault.INVALID_USAGE);
 	}

@@ -447,12 +447,22 @@ final class LettuceNativeConnection implements AutoCloseable {
 
 	/**
 	 * Whether the commands' connection is open. Spring Data hands out the native
-	 * connection's command interface only, whose {@code isOpen()} Lettuce 6.6 deprecates
-	 * in favour of the stateful connection's, which is not reachable from it.
+	 * connection's command interface only; its {@code isOpen()}, deprecated in Lettuce 6.6,
+	 * is gone in Lettuce 7, so the stateful connection's is asked, through
+	 * {@code getStatefulConnection()}, which both have on the standalone/Sentinel and the
+	 * cluster interfaces (the only two Spring Data's {@code LettuceConnection} hands out).
+	 * Any other implementation counts as open: a call on a closed one fails, and that
+	 * failure is handled like any other.
 	 */
 	@SuppressWarnings("deprecation")
 	private static boolean isOpen(@Nullable RedisClusterAsyncCommands<byte[], byte[]> commands) {
-		return commands != null && commands.isOpen();
+		if (commands instanceof RedisAdvancedClusterAsyncCommands<byte[], byte[]> cluster) {
+			return cluster.getStatefulConnection().isOpen();
+		}
+		if (commands instanceof RedisAsyncCommands<byte[], byte[]> standalone) {
+			return standalone.getStatefulConnection().isOpen();
+		}
+		return commands != null;
 	}
 
 	private static String rootMessage(Throwable error) {

@@ -1,0 +1,148 @@
+package io.github.agentmemory.redis.test;
+
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+import io.github.agentmemory.redis.autoconfigure.AgentMemoryRedisAutoConfiguration;
+import io.github.resilience4j.springboot.circuitbreaker.autoconfigure.CircuitBreakerAutoConfiguration;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
+import org.springframework.boot.data.redis.autoconfigure.health.DataRedisHealthContributorAutoConfiguration;
+import org.springframework.boot.data.redis.health.DataRedisHealthIndicator;
+import org.springframework.boot.health.autoconfigure.contributor.HealthContributorAutoConfiguration;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration;
+import org.springframework.context.ApplicationContext;
+
+/**
+ * What the shared suite needs of the Spring Boot line it runs on, here Spring Boot 4.1
+ * with resilience4j-spring-boot4. agent-memory-redis-autoconfigure has a class of the
+ * same name and members for Boot 3.5: the shared tests name Boot's types only through
+ * this class (or through {@code var}), so they compile unchanged on both lines.
+ */
+public final class BootLine {
+
+	/** The line, for messages. */
+	public static final String NAME = "Spring Boot 4.1";
+
+	/** Boot's Redis auto-configuration. */
+	public static final Class<?> REDIS_AUTO_CONFIGURATION = DataRedisAutoConfiguration.class;
+
+	/** Resilience4j's circuit breaker auto-configuration for this line. */
+	public static final Class<?> CIRCUIT_BREAKER_AUTO_CONFIGURATION = CircuitBreakerAutoConfiguration.class;
+
+	/** The package of Resilience4j's Spring Boot module for this line. */
+	public static final String RESILIENCE4J_SPRING_BOOT_PACKAGE = "io.github.resilience4j.springboot";
+
+	/** Boot's health indicator type. */
+	public static final Class<?> HEALTH_INDICATOR = HealthIndicator.class;
+
+	/** Boot's own Redis health indicator type. */
+	public static final Class<?> REDIS_HEALTH_INDICATOR = DataRedisHealthIndicator.class;
+
+	/** Boot's {@code UP}. */
+	public static final Status UP = Status.UP;
+
+	/** Boot's {@code DOWN}. */
+	public static final Status DOWN = Status.DOWN;
+
+	/** Boot's {@code UNKNOWN}. */
+	public static final Status UNKNOWN = Status.UNKNOWN;
+
+	/**
+	 * The name of the bean of Boot's Lettuce command-latency meters: none on Boot 4, which
+	 * dropped Boot 3's {@code LettuceMetricsAutoConfiguration} and observes Lettuce through
+	 * Micrometer Observation ({@code LettuceObservationAutoConfiguration}) instead.
+	 */
+	public static final String LETTUCE_METRICS_BEAN = null;
+
+	/** The command-latency recorder Boot's Lettuce meters install: none on Boot 4. */
+	public static final Class<?> ACTUATOR_COMMAND_LATENCY_RECORDER = null;
+
+	private BootLine() {
+	}
+
+	/**
+	 * Boot's Redis auto-configuration and ours.
+	 * @return the auto-configurations
+	 */
+	public static AutoConfigurations redisAndTemplate() {
+		return AutoConfigurations.of(DataRedisAutoConfiguration.class, AgentMemoryRedisAutoConfiguration.class);
+	}
+
+	/**
+	 * Boot's meter registry (a simple one) and, where Boot has them, its Lettuce
+	 * command-latency meters.
+	 * @return the auto-configurations
+	 */
+	public static AutoConfigurations metricsWithLettuceMeters() {
+		return metrics();
+	}
+
+	/**
+	 * Boot's meter registry (a simple one).
+	 * @return the auto-configurations
+	 */
+	public static AutoConfigurations metrics() {
+		return AutoConfigurations.of(MetricsAutoConfiguration.class, CompositeMeterRegistryAutoConfiguration.class,
+				SimpleMetricsExportAutoConfiguration.class);
+	}
+
+	/**
+	 * Boot's health contributors and its own Redis health indicator.
+	 * @return the auto-configurations
+	 */
+	public static AutoConfigurations redisHealth() {
+		return AutoConfigurations.of(HealthContributorAutoConfiguration.class,
+				DataRedisHealthContributorAutoConfiguration.class);
+	}
+
+	/**
+	 * The health of a health indicator bean.
+	 * @param context the context
+	 * @param type the indicator's type
+	 * @return its health now
+	 */
+	public static Health health(ApplicationContext context, Class<?> type) {
+		return ((HealthIndicator) context.getBean(type)).health();
+	}
+
+	/**
+	 * The health of a health indicator bean.
+	 * @param context the context
+	 * @param name the bean's name
+	 * @return its health now
+	 */
+	public static Health health(ApplicationContext context, String name) {
+		return context.getBean(name, HealthIndicator.class).health();
+	}
+
+	/**
+	 * A health indicator that is always up with one detail.
+	 * @param detail the detail's name (its value is {@code true})
+	 * @return the indicator
+	 */
+	public static HealthIndicator upIndicator(String detail) {
+		return () -> Health.up().withDetail(detail, true).build();
+	}
+
+	/**
+	 * Imports Boot's Redis auto-configuration and ours into a
+	 * {@code @SpringBootConfiguration} or {@code @Configuration}.
+	 */
+	@Target(ElementType.TYPE)
+	@Retention(RetentionPolicy.RUNTIME)
+	@ImportAutoConfiguration({ DataRedisAutoConfiguration.class, AgentMemoryRedisAutoConfiguration.class })
+	public @interface ImportRedisAndTemplateAutoConfiguration {
+
+	}
+
+}
