@@ -130,20 +130,15 @@ final class LettuceNativeConnection implements AutoCloseable {
 	 */
 	LettuceNativeConnection(LettuceConnectionFactory connectionFactory, Duration reconnectInterval,
 			Consumer<Throwable> reconnectFailureListener) {
+		this(connectionFactory, reconnectInterval, reconnectFailureListener, false);
+	}
+
+	private LettuceNativeConnection(LettuceConnectionFactory connectionFactory, Duration reconnectInterval,
+			Consumer<Throwable> reconnectFailureListener, boolean pipelined) {
 		this.connectionFactory = connectionFactory;
 		this.address = RedisAddress.of(connectionFactory);
 		this.reconnectIntervalNanos = reconnectInterval.toNanos();
 		this.reconnectFailureListener = reconnectFailureListener;
-		this.pipelined = false;
-	}
-
-	private LettuceNativeConnection(LettuceConnectionFactory connectionFactory, Duration reconnectInterval,
-			boolean pipelined) {
-		this.connectionFactory = connectionFactory;
-		this.address = RedisAddress.of(connectionFactory);
-		this.reconnectIntervalNanos = reconnectInterval.toNanos();
-		this.reconnectFailureListener = (cause) -> {
-		};
 		this.pipelined = pipelined;
 	}
 
@@ -160,7 +155,8 @@ final class LettuceNativeConnection implements AutoCloseable {
 	 * @return the connection, not open yet
 	 */
 	static LettuceNativeConnection pipelined(LettuceConnectionFactory connectionFactory, Duration reconnectInterval) {
-		return new LettuceNativeConnection(connectionFactory, reconnectInterval, true);
+		return new LettuceNativeConnection(connectionFactory, reconnectInterval, (cause) -> {
+		}, true);
 	}
 
 	/**

@@ -143,13 +143,11 @@ public class ResilientRedisConnection implements WriteSender, DisposableBean {
 	@SuppressWarnings("unchecked")
 	public CompletableFuture<Object> send(RedisWrite write) {
 		if (this.routing == null) {
+			// inside a batch: on the replay connection, flushed with the batch
 			LettuceNativeConnection batchConnection = this.batch.get();
-			if (batchConnection != null) {
-				return (CompletableFuture<Object>) (CompletableFuture<?>) this.executor.execute(write.command(), false,
-						() -> batchConnection.call((commands) -> LettuceWrites.send(write, commands)));
-			}
-			return (CompletableFuture<Object>) (CompletableFuture<?>) call(write.command(), false,
-					(commands) -> LettuceWrites.send(write, commands));
+			LettuceNativeConnection target = (batchConnection != null) ? batchConnection : this.connection;
+			return (CompletableFuture<Object>) (CompletableFuture<?>) this.executor.execute(write.command(), false,
+					() -> target.call((commands) -> LettuceWrites.send(write, commands)));
 		}
 		return (CompletableFuture<Object>) (CompletableFuture<?>) call(LettuceWrites.bytes(write.key()),
 				write.command(), false, (commands) -> LettuceWrites.send(write, commands));

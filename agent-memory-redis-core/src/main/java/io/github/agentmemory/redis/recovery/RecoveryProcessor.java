@@ -186,19 +186,17 @@ public class RecoveryProcessor implements SmartLifecycle {
 			inFlight = this.lastBatch;
 			this.lastBatch = null;
 		}
+		long deadline = System.nanoTime() + this.shutdownTimeout.toNanos();
 		ShutdownDrain drain = new ShutdownDrain(this::replay, this.sequencer, this.queue, this.circuitBreakers,
 				this.scheduler, this.pollInterval);
 		if (inFlight == null) {
-			drain.run(this.shutdownTimeout, callback);
+			drain.run(deadline, callback);
 			return;
 		}
 		// the last batch of the drain is still answering: its writes left the queue already, so
 		// the shutdown drain (which ends when the queue is empty) starts once they are answered
-		long start = System.nanoTime();
 		inFlight.orTimeout(this.shutdownTimeout.toNanos(), TimeUnit.NANOSECONDS)
-			.whenComplete((answered, error) -> drain.run(
-					this.shutdownTimeout.minusNanos(Math.min(System.nanoTime() - start, this.shutdownTimeout.toNanos())),
-					callback));
+			.whenComplete((answered, error) -> drain.run(deadline, callback));
 	}
 
 	@Override
@@ -267,22 +265,20 @@ public class RecoveryProcessor implements SmartLifecycle {
 	private CompletableFuture<Boolean> replayAll(List<String> keys) {
 		List<CompletableFuture<Boolean>> lanes = this.sequencer.replayBatch(keys);
 		CompletableFuture<Void> answered = CompletableFuture.allOf(lanes.toArray(CompletableFuture[]::new));
-		if (!this.circuitBreakers.isSingle()) {
-			return answered.thenApply((all) -> true);
-		}
-		CompletableFuture<Void> previous;
+		CompletableFuture<Void> previous = null;
 		boolean overlap;
 		synchronized (this) {
-			previous = this.lastBatch;
-			overlap = this.running;
-			this.lastBatch = overlap ? answered : null;
+			// at shutdown (stop() took the batch in flight) a round ends once all it sent is
+			// answered, so the shutdown drain never closes the write path, and the context the
+			// connections, under replays in flight; on Redis Cluster rounds never overlap
+			overlap = this.running && this.circuitBreakers.isSingle();
+			if (overlap) {
+				previous = this.lastBatch;
+				this.lastBatch = answered;
+			}
 		}
 		if (!overlap) {
-			// shutting down: a round ends once all it sent is answered (and the batch still in
-			// flight from before), so the shutdown drain never closes the write path, and the
-			// context the connections, under replays in flight
-			return ((previous != null) ? CompletableFuture.allOf(previous, answered) : answered)
-				.thenApply((all) -> true);
+			return answered.thenApply((all) -> true);
 		}
 		// the round ends when the previous batch is answered: this one's replies overlap the next batch
 		return (previous != null) ? previous.thenApply((all) -> true) : CompletableFuture.completedFuture(true);

@@ -53,11 +53,10 @@ final class ShutdownDrain {
 
 	/**
 	 * Drain, then close the write path and report.
-	 * @param timeout how long to keep replaying
+	 * @param deadline until when to keep replaying ({@link System#nanoTime()})
 	 * @param callback run once everything is done
 	 */
-	void run(Duration timeout, Runnable callback) {
-		long deadline = System.nanoTime() + timeout.toNanos();
+	void run(long deadline, Runnable callback) {
 		int before = this.queue.size();
 		drainForShutdown(deadline).whenComplete((done, error) -> {
 			if (error != null) {
