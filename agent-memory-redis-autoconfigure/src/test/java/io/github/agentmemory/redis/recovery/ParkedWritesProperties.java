@@ -3,9 +3,12 @@ package io.github.agentmemory.redis.recovery;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 import io.github.agentmemory.redis.command.Priority;
 import net.jqwik.api.Arbitraries;
@@ -23,7 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * hashes repeat), removals by id, of the oldest of a priority and of everything, through
  * growth past a chunk and shrinking when drained. After every step the sizes, the oldest
  * writes by issue order, each priority's oldest creation time and {@code holds} for every
- * key agree with the model.
+ * key agree with the model, and the writes to load next are most important first with
+ * every older write of their key hashes (or, when those are too many, the oldest).
  */
 class ParkedWritesProperties {
 
@@ -51,15 +55,15 @@ class ParkedWritesProperties {
 						}
 						int key = (int) (id % (step.arg() % 5 == 0 ? 3 : 5000));
 						int hash = ParkedWrites.hash("key:" + key);
-						parked.add(priority, id, id * 10, hash, (int) (id % 3), null);
+						parked.add(priority, id, id * 10, hash, (int) (id % 3), null, null);
 						model.get(priority.ordinal()).put(id, hash);
 						counts.merge(hash, 1, Integer::sum);
 					}
 				}
 				case 1 -> {
-					// remove by id, as the loader does
-					List<ParkedWrite> oldest = parked.oldest(step.count());
-					for (ParkedWrite write : oldest) {
+					// remove by id what the loader loads
+					List<ParkedWrite> loaded = parked.toLoad(step.count());
+					for (ParkedWrite write : loaded) {
 						assertThat(parked.remove(write.priority(), write.id())).isEqualTo(write);
 						forget(model, counts, write.priority(), write.id());
 					}
@@ -112,12 +116,43 @@ class ParkedWritesProperties {
 		allIds.sort(Comparator.naturalOrder());
 		assertThat(parked.oldest(50).stream().map(ParkedWrite::id).toList())
 			.isEqualTo(allIds.subList(0, Math.min(50, allIds.size())));
+		checkToLoad(parked, model, 1);
+		checkToLoad(parked, model, 7);
+		checkToLoad(parked, model, 200);
 		for (int key = 0; key < 40; key++) {
 			int hash = ParkedWrites.hash("key:" + key);
 			assertThat(parked.holds(hash)).as("holds key:%d", key).isEqualTo(counts.getOrDefault(hash, 0) > 0);
 		}
 		for (Map.Entry<Integer, Integer> count : counts.entrySet()) {
 			assertThat(parked.holds(count.getKey())).isTrue();
+		}
+	}
+
+	/**
+	 * The writes to load: by id, each with every older write of its key hash, and either
+	 * the most important writes (each priority oldest first) up to the limit with at most
+	 * a limit's worth of older writes of their hashes, or the oldest writes.
+	 */
+	private static void checkToLoad(ParkedWrites parked, List<TreeMap<Long, Integer>> model, int limit) {
+		List<ParkedWrite> toLoad = parked.toLoad(limit);
+		List<Long> ids = toLoad.stream().map(ParkedWrite::id).toList();
+		assertThat(ids).isSorted().doesNotHaveDuplicates();
+		// per key hash, the loaded writes are its oldest
+		Set<Long> loaded = new HashSet<>(ids);
+		Map<Integer, TreeSet<Long>> byHash = new HashMap<>();
+		model.forEach((map) -> map.forEach((id, hash) -> byHash.computeIfAbsent(hash, (h) -> new TreeSet<>()).add(id)));
+		byHash.forEach((hash, group) -> {
+			long count = group.stream().filter(loaded::contains).count();
+			assertThat(group.stream().limit(count)).as("loaded writes of hash %d", hash).allMatch(loaded::contains);
+		});
+		List<Long> byImportance = new ArrayList<>();
+		model.forEach((map) -> byImportance.addAll(map.keySet()));
+		List<Long> mostImportant = byImportance.subList(0, Math.min(limit, byImportance.size()));
+		if (ids.containsAll(mostImportant)) {
+			assertThat(ids.size()).isLessThanOrEqualTo(2 * limit);
+		}
+		else {
+			assertThat(ids).isEqualTo(parked.oldest(limit).stream().map(ParkedWrite::id).toList());
 		}
 	}
 

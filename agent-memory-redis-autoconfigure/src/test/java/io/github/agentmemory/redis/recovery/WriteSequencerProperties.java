@@ -30,6 +30,8 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.Tuple;
 import net.jqwik.api.statistics.Statistics;
 
+import org.springframework.lang.Nullable;
+
 import static io.github.agentmemory.redis.recovery.RedisWriteArbitraries.describe;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -486,6 +488,9 @@ class WriteSequencerProperties {
 		private void sent(Send send) {
 			Issued issued = this.byWrite.get(send.write());
 			if (issued == null) {
+				issued = decodedOwner(send.write());
+			}
+			if (issued == null) {
 				issued = residualOwner(send.write());
 				if (issued == null) {
 					return;
@@ -503,6 +508,20 @@ class WriteSequencerProperties {
 			}
 			issued.inFlight = true;
 			this.bySend.put(send, issued);
+		}
+
+		/**
+		 * Whose copy a send is: a write parked encoded in the recovery queue is sent as a
+		 * decoded copy, equal to it but another object; it is the oldest waiting write of
+		 * its key equal to it (key order is checked where writes are applied, I2).
+		 */
+		@Nullable
+		private Issued decodedOwner(RedisWrite sent) {
+			return this.issued.stream()
+				.filter((issued) -> issued.key().equals(sent.key()) && !issued.inFlight && !issued.ended()
+						&& issued.write.equals(sent))
+				.findFirst()
+				.orElse(null);
 		}
 
 		/**

@@ -5,15 +5,20 @@ import java.util.concurrent.CompletableFuture;
 import io.github.agentmemory.redis.command.Priority;
 import io.github.agentmemory.redis.command.WriteOutcome;
 
+import io.github.agentmemory.redis.recovery.journal.JournalCodec;
+import io.github.agentmemory.redis.recovery.journal.JournalEntry;
+
 import org.springframework.lang.Nullable;
+import org.springframework.util.Assert;
 
 /**
- * A queued write whose payload is in the recovery journal only (see
- * {@link ParkedWrites}), as it is taken out of the queue: to be loaded back for replay or
- * given up. Short-lived: the queue keeps its fields in arrays, not this object.
+ * A parked queued write (see {@link ParkedWrites}), as it is taken out of the queue: to be
+ * loaded back for replay or given up. Its payload is either in the recovery journal only
+ * or held encoded ({@link #payload()}). Short-lived: the queue keeps its fields in arrays,
+ * not this object.
  *
- * @param id its journal entry's sequence, which is also its issue order among the writes
- * of its key
+ * @param id its sequence, which is its issue order among the writes of its key (and, for a
+ * journaled write, its journal entry's sequence)
  * @param priority its priority
  * @param createdNanos when it was issued (monotonic nanoseconds)
  * @param attempts its own failed sends so far
@@ -22,11 +27,29 @@ import org.springframework.lang.Nullable;
  * @author agent-memory-redis
  */
 record ParkedWrite(long id, Priority priority, long createdNanos, int attempts,
-		@Nullable CompletableFuture<WriteOutcome> settlement) {
+		@Nullable CompletableFuture<WriteOutcome> settlement, @Nullable byte[] payload) {
+
+	/**
+	 * Whether its payload is in the recovery journal (not held in memory): then it is
+	 * handed over to the next start at shutdown.
+	 * @return whether it is journaled
+	 */
+	boolean journaled() {
+		return this.payload == null;
+	}
+
+	/**
+	 * Its write, decoded from the payload held in memory.
+	 * @return the entry
+	 */
+	JournalEntry decoded() {
+		Assert.state(this.payload != null, "A journaled write's payload is in the journal");
+		return JournalCodec.decode(this.payload);
+	}
 
 	@Override
 	public String toString() {
-		return this.priority + " #" + this.id + " (journaled, not in memory)";
+		return this.priority + " #" + this.id + (journaled() ? " (journaled, not in memory)" : " (parked, encoded)");
 	}
 
 }

@@ -15,20 +15,21 @@ import org.apache.commons.logging.LogFactory;
 
 import org.springframework.core.log.LogMessage;
 import org.springframework.lang.Nullable;
+import org.springframework.util.Assert;
 
 /**
- * Loads parked writes ({@link ParkedWrites}) back from the journal before a replay round,
- * in one read per batch, and puts each into its key's lane and the queue's in-memory
- * lists: the processor then replays them like any queued write.
+ * Loads parked writes ({@link ParkedWrites}) back before a replay round, journaled ones
+ * in one read of the journal per batch, encoded ones decoded, and puts each into its
+ * key's lane and the queue's in-memory lists: the processor then replays them like any
+ * queued write, most important first.
  *
  * <p>
- * Parked writes are loaded oldest first by issue order (journal id), across priorities:
- * when a write is loaded, every older parked write has been loaded already, so a loaded
- * write never waits for a parked one (<b>I2</b> with {@link PendingWrite#loaded}), and a
- * write that waits behind parked writes of its key's hash is eventually unblocked. The
- * price: parked writes are replayed in issue order, not most important first (the
- * processor still replays the writes in memory most important first); the give-up order
- * is not affected.
+ * Parked writes are loaded most important first, each with every older parked write of
+ * its key's hash ({@link ParkedWrites#toLoad}): when a write is loaded, no older parked
+ * write of its key is left, so a loaded write never waits for a parked one (<b>I2</b>
+ * with {@link PendingWrite#loaded}), and a write that waits behind parked writes of its
+ * key's hash is eventually unblocked. A batch is loaded whole or not at all: when the
+ * journal cannot be read, its encoded writes stay parked too.
  *
  * <p>
  * Memory stays bounded: writes are loaded only while fewer than a batch of queued writes
@@ -74,7 +75,7 @@ final class ParkedWriteLoader {
 	 * leaves them parked for the next round)
 	 */
 	CompletableFuture<Void> load(int limit) {
-		if (this.journal == null || this.queue.parkedSize() == 0) {
+		if (this.queue.parkedSize() == 0) {
 			return NOTHING;
 		}
 		int inMemory = this.queue.inMemorySize();
@@ -92,10 +93,12 @@ final class ParkedWriteLoader {
 		if (parked.isEmpty()) {
 			return NOTHING;
 		}
-		long[] ids = new long[parked.size()];
-		for (int i = 0; i < ids.length; i++) {
-			ids[i] = parked.get(i).id();
+		long[] ids = parked.stream().filter(ParkedWrite::journaled).mapToLong(ParkedWrite::id).toArray();
+		if (ids.length == 0) {
+			intoLanes(parked, List.of());
+			return NOTHING;
 		}
+		Assert.state(this.journal != null, "A journaled write has a journal");
 		return this.journal.read(ids).handle((entries, error) -> {
 			if (error != null) {
 				if (!this.readFailing) {
@@ -110,6 +113,21 @@ final class ParkedWriteLoader {
 			intoLanes(parked, entries);
 			return null;
 		});
+	}
+
+	/**
+	 * Load every write parked encoded under the key's hash, at once (without a journal,
+	 * parked writes are encoded: nothing to read). Used before a key is replayed, so that
+	 * a write arriving behind parked writes of its key is sent after them without waiting
+	 * for the next round. Costs a scan of the parked writes, once per key with parked
+	 * writes: all of its hash's writes leave the park.
+	 * @param key the key
+	 */
+	void loadKey(String key) {
+		if (this.journal != null || !this.queue.holdsParked(key)) {
+			return;
+		}
+		intoLanes(this.queue.parkedOfHash(ParkedWrites.hash(key)), List.of());
 	}
 
 	/**
@@ -143,7 +161,7 @@ final class ParkedWriteLoader {
 		}
 		Effects effects = new Effects();
 		for (ParkedWrite write : parked) {
-			JournalEntry entry = byId.get(write.id());
+			JournalEntry entry = write.journaled() ? byId.get(write.id()) : decoded(write);
 			if (entry == null) {
 				// still parked, but the journal no longer has it (a corrupt record): it is lost
 				ParkedWrite lost = this.queue.removeParked(write.priority(), write.id());
@@ -157,12 +175,24 @@ final class ParkedWriteLoader {
 		effects.run();
 	}
 
+	@Nullable
+	private static JournalEntry decoded(ParkedWrite write) {
+		try {
+			return write.decoded();
+		}
+		catch (IllegalArgumentException ex) {
+			// the queue's own encoding does not decode: a bug, reported rather than replayed wrongly
+			logger.error(LogMessage.format("Cannot decode queued write %s; it is given up", write), ex);
+			return null;
+		}
+	}
+
 	private void intoLane(ParkedWrite parked, JournalEntry entry) {
 		PendingWrite write = new PendingWrite(entry.write(), Handling.of(parked.priority()), parked.priority(),
 				parked.createdNanos(), null, null, null);
 		// its journal id is its issue order: older than every write of its key in memory
 		write.sequence = parked.id();
-		write.journalId = parked.id();
+		write.journalId = parked.journaled() ? parked.id() : -1;
 		write.attempts = parked.attempts();
 		write.queued = true;
 		write.loaded = true;

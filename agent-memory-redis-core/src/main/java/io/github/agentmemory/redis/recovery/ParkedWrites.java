@@ -1,20 +1,25 @@
 package io.github.agentmemory.redis.recovery;
 
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 import io.github.agentmemory.redis.command.Priority;
 import io.github.agentmemory.redis.command.WriteOutcome;
+import io.github.agentmemory.redis.recovery.journal.JournalCodec;
 
 import org.springframework.lang.Nullable;
 
 /**
- * The queued writes that are kept in the recovery journal only: once a write is answered
- * {@code QUEUED} and committed to the journal, nothing in memory needs its payload until
- * it is replayed, so the queue keeps of it only what its promises need, in chunked arrays
- * (28 bytes a write and 8 to 16 for its key hash's count, plus its 24-byte settlement
- * future):
+ * The parked queued writes: once a write is answered {@code QUEUED}, nothing needs its
+ * objects until it is replayed, so the queue keeps of it only what its promises need, in
+ * chunked arrays (32 bytes a write and 8 to 16 for its key hash's count, plus its 24-byte
+ * settlement future), and its payload: nothing more for a write committed to the recovery
+ * journal, which holds it, else the write encoded by {@link JournalCodec} (about 40 bytes
+ * more than its key and arguments, a third of the heap of the write's objects):
  * <ul>
  * <li>its journal id, which is its issue order among the writes of its key;</li>
  * <li>its priority (the list it is in) and its creation time, for the give-up order and
@@ -24,8 +29,9 @@ import org.springframework.lang.Nullable;
  * unnecessarily (until the parked writes of that hash are loaded), never reorder;</li>
  * <li>its settlement, which its caller may hold: it completes with the final outcome.</li>
  * </ul>
- * The payload is read back from the journal, in batches, when the write is replayed
- * ({@link ParkedWriteLoader}) or given up with a settlement to complete.
+ * A journaled payload is read back from the journal, in batches, when the write is
+ * replayed ({@link ParkedWriteLoader}) or given up with a settlement to complete; an
+ * encoded one is decoded then.
  *
  * <p>
  * Each priority's writes are in one list ordered by journal id (oldest first); the
@@ -67,10 +73,11 @@ final class ParkedWrites {
 	 * @param keyHash {@link #hash(String)} of its key
 	 * @param attempts its own failed sends so far
 	 * @param settlement its settlement, or {@code null}
+	 * @param payload the encoded write, or {@code null} for a journaled one
 	 */
 	void add(Priority priority, long id, long createdNanos, int keyHash, int attempts,
-			@Nullable CompletableFuture<WriteOutcome> settlement) {
-		this.lists[priority.ordinal()].add(id, createdNanos, keyHash, attempts, settlement);
+			@Nullable CompletableFuture<WriteOutcome> settlement, @Nullable byte[] payload) {
+		this.lists[priority.ordinal()].add(id, createdNanos, keyHash, attempts, settlement, payload);
 		this.keys.increment(keyHash);
 		this.size++;
 	}
@@ -140,6 +147,82 @@ final class ParkedWrites {
 	}
 
 	/**
+	 * The parked writes to load back next, without taking them out: the most important
+	 * first, each priority's oldest first, up to the limit; with them every older parked
+	 * write of their key hashes, whatever its priority, so that a loaded write never has an
+	 * older parked write of its key (<b>I2</b>). If those older writes are more than a limit's
+	 * worth (a key with many queued writes before a more important one), the oldest writes
+	 * are chosen instead ({@link #oldest}), whose older writes are always among them.
+	 * @param limit most writes, but for the older writes of their keys
+	 * @return the writes, by id
+	 */
+	List<ParkedWrite> toLoad(int limit) {
+		int[] taken = new int[PRIORITIES.length];
+		int count = 0;
+		// key hashes with other parked writes -> the newest chosen id: their older writes come too
+		Map<Integer, Long> newest = null;
+		long bound = Long.MIN_VALUE;
+		for (int i = 0; i < PRIORITIES.length && count < limit; i++) {
+			ParkedList list = this.lists[i];
+			for (; taken[i] < list.size && count < limit; taken[i]++, count++) {
+				int hash = list.hash(taken[i]);
+				if (this.keys.count(hash) > 1) {
+					long id = list.id(taken[i]);
+					newest = (newest != null) ? newest : new HashMap<>();
+					newest.merge(hash, id, Math::max);
+					bound = Math.max(bound, id);
+				}
+			}
+		}
+		List<ParkedWrite> writes = new ArrayList<>(count);
+		for (int i = 0; i < PRIORITIES.length; i++) {
+			for (int j = 0; j < taken[i]; j++) {
+				writes.add(this.lists[i].get(PRIORITIES[i], j));
+			}
+		}
+		if (newest != null) {
+			int older = 0;
+			for (int i = 0; i < PRIORITIES.length; i++) {
+				ParkedList list = this.lists[i];
+				// a list is ordered by id: past the newest chosen id nothing is older
+				for (int j = taken[i]; j < list.size && list.id(j) < bound; j++) {
+					Long newestOfKey = newest.get(list.hash(j));
+					if (newestOfKey != null && list.id(j) < newestOfKey) {
+						if (++older > limit) {
+							return oldest(limit);
+						}
+						writes.add(list.get(PRIORITIES[i], j));
+					}
+				}
+			}
+		}
+		writes.sort(Comparator.comparingLong(ParkedWrite::id));
+		return writes;
+	}
+
+	/**
+	 * Every parked write of a key hash, without taking them out.
+	 * @param keyHash the hash
+	 * @return the writes, by id
+	 */
+	List<ParkedWrite> withHash(int keyHash) {
+		List<ParkedWrite> writes = new ArrayList<>();
+		if (!holds(keyHash)) {
+			return writes;
+		}
+		for (int i = 0; i < PRIORITIES.length; i++) {
+			ParkedList list = this.lists[i];
+			for (int j = 0; j < list.size; j++) {
+				if (list.hash(j) == keyHash) {
+					writes.add(list.get(PRIORITIES[i], j));
+				}
+			}
+		}
+		writes.sort(Comparator.comparingLong(ParkedWrite::id));
+		return writes;
+	}
+
+	/**
 	 * Take out every parked write.
 	 * @param into receives them, most important first
 	 */
@@ -180,9 +263,9 @@ final class ParkedWrites {
 	}
 
 	/**
-	 * One priority's parked writes, ordered by journal id, as a ring buffer over chunked
-	 * columns: three longs per write (id, creation time, key hash with attempts) and its
-	 * settlement. Chunks of 4,096 keep every array small: a large array would be a
+	 * One priority's parked writes, ordered by id, as a ring buffer over chunked columns:
+	 * three longs per write (id, creation time, key hash with attempts), its settlement and
+	 * its payload. Chunks of 4,096 keep every array small: a large array would be a
 	 * humongous object to G1, taking whole regions.
 	 */
 	private static final class ParkedList {
@@ -194,6 +277,8 @@ final class ParkedWrites {
 		private final LongChunks longs = new LongChunks(INITIAL * 3);
 
 		private final ObjectChunks settlements = new ObjectChunks(INITIAL);
+
+		private final ObjectChunks payloads = new ObjectChunks(INITIAL);
 
 		private int capacity = INITIAL;
 
@@ -223,10 +308,12 @@ final class ParkedWrites {
 			int slot = slot(index);
 			long hashAndAttempts = this.longs.get(slot * 3 + 2);
 			return new ParkedWrite(this.longs.get(slot * 3), priority, this.longs.get(slot * 3 + 1),
-					(int) (hashAndAttempts & 0xFF), (CompletableFuture<WriteOutcome>) this.settlements.get(slot));
+					(int) (hashAndAttempts & 0xFF), (CompletableFuture<WriteOutcome>) this.settlements.get(slot),
+					(byte[]) this.payloads.get(slot));
 		}
 
-		void add(long id, long createdNanos, int keyHash, int attemptCount, @Nullable Object settlement) {
+		void add(long id, long createdNanos, int keyHash, int attemptCount, @Nullable Object settlement,
+				@Nullable byte[] payload) {
 			if (this.size == this.capacity) {
 				resize(grown(this.capacity));
 			}
@@ -241,6 +328,7 @@ final class ParkedWrites {
 			this.longs.set(slot * 3 + 1, createdNanos);
 			this.longs.set(slot * 3 + 2, ((long) keyHash << 32) | Math.min(attemptCount, 0xFF));
 			this.settlements.set(slot, settlement);
+			this.payloads.set(slot, payload);
 			this.size++;
 		}
 
@@ -269,6 +357,7 @@ final class ParkedWrites {
 				copy(slot(i - 1), slot(i));
 			}
 			this.settlements.set(this.head, null);
+			this.payloads.set(this.head, null);
 			this.head = slot(1);
 			this.size--;
 			if (this.size == 0) {
@@ -298,20 +387,24 @@ final class ParkedWrites {
 				this.longs.set(to * 3 + i, this.longs.get(from * 3 + i));
 			}
 			this.settlements.set(to, this.settlements.get(from));
+			this.payloads.set(to, this.payloads.get(from));
 		}
 
 		private void resize(int newCapacity) {
 			LongChunks newLongs = new LongChunks(newCapacity * 3);
 			ObjectChunks newSettlements = new ObjectChunks(newCapacity);
+			ObjectChunks newPayloads = new ObjectChunks(newCapacity);
 			for (int i = 0; i < this.size; i++) {
 				int slot = slot(i);
 				for (int j = 0; j < 3; j++) {
 					newLongs.set(i * 3 + j, this.longs.get(slot * 3 + j));
 				}
 				newSettlements.set(i, this.settlements.get(slot));
+				newPayloads.set(i, this.payloads.get(slot));
 			}
 			this.longs.replaceWith(newLongs);
 			this.settlements.replaceWith(newSettlements);
+			this.payloads.replaceWith(newPayloads);
 			this.capacity = newCapacity;
 			this.head = 0;
 		}

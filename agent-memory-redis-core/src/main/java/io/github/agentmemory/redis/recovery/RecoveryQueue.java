@@ -19,10 +19,13 @@ import org.springframework.util.Assert;
 /**
  * The recovery queue: every write that was answered {@code QUEUED} and waits for Redis.
  * A write in memory is in one arrival-ordered list per priority (intrusive links: no node
- * per write, removal in constant time); a journaled write is <em>parked</em> instead when
- * it is first queued ({@link ParkedWrites}: its payload stays in the journal, about 60
- * bytes stay on the heap) and loaded back for replay ({@link ParkedWriteLoader}). It holds
- * no write that merely waits for its own retry (<b>I5</b>).
+ * per write, removal in constant time). A write first queued while it is its key's oldest
+ * is <em>parked</em> instead ({@link ParkedWrites}): a journaled write's payload stays in
+ * the journal, about 60 bytes stay on the heap; any other's is kept encoded, about a
+ * third of the heap of its objects (on Redis Cluster only journaled writes are parked: the
+ * per-master replay needs the keys in memory). Parked writes are loaded back for replay
+ * ({@link ParkedWriteLoader}). It holds no write that merely waits for its own retry
+ * (<b>I5</b>).
  *
  * <p>
  * Invariants, all under this queue's monitor (it never calls out while holding it):
@@ -40,12 +43,13 @@ import org.springframework.util.Assert;
  * Parked writes count as queued writes of their priority for all of this (capacity,
  * eviction, expiry, sizes);</li>
  * <li>key order (<b>I2</b>): the parked writes of a key are older than every write of the
- * key in memory that were not loaded from the journal (a write is parked only while it
- * is the oldest of its key and nothing of the key is in flight, and a loaded write is
- * never parked again); while a write of a key's hash is parked, no such write of the key
- * is sent ({@link #holdsParked}). Parked writes are loaded oldest first
- * ({@link ParkedWriteLoader}), so a loaded write has no older parked write of its key
- * and goes back to its lane, in issue order, before any later write of its key;</li>
+ * key in memory that were not loaded (a write is parked only while it is the oldest of its
+ * key and nothing of the key is in flight, and a loaded write is never parked again);
+ * while a write of a key's hash is parked, no such write of the key is sent
+ * ({@link #holdsParked}). A parked write is loaded only together with every older parked
+ * write of its key hash ({@link ParkedWrites#toLoad}), so a loaded write has no older
+ * parked write of its key and goes back to its lane, in issue order, before any later
+ * write of its key;</li>
  * <li>a parked write is taken out by exactly one party, under this monitor: loaded back
  * into its lane ({@link #unpark}), or given up.</li>
  * </ul>
@@ -141,20 +145,21 @@ public final class RecoveryQueue {
 	}
 
 	/**
-	 * Queue a journaled write the caller owns as a parked write: from now on only the
-	 * journal holds its payload, and the caller forgets the {@link PendingWrite}.
-	 * @param write the write, committed to the journal
+	 * Queue a write the caller owns as a parked write: from now on only the journal, or the
+	 * payload, holds the write, and the caller forgets the {@link PendingWrite}.
+	 * @param write the write, committed to the journal unless it has a payload
+	 * @param payload the write encoded, or {@code null} for a journaled write
 	 * @param evicted receives the write given up to make room
 	 * @return {@code false} if the write was refused (closed, or full of more important
 	 * writes): it stays the caller's
 	 */
-	synchronized boolean park(PendingWrite write, Victims evicted) {
-		Assert.state(write.journalId >= 0, "Only a journaled write can be parked");
+	synchronized boolean park(PendingWrite write, @Nullable byte[] payload, Victims evicted) {
+		Assert.state(payload != null || write.journalId >= 0, "A parked write is journaled or encoded");
 		if (!makeRoom(write.queuePriority(), evicted)) {
 			return false;
 		}
-		addParked(write.queuePriority(), write.journalId, write.createdNanos, ParkedWrites.hash(write.key()),
-				write.attempts, write.settlement);
+		addParked(write.queuePriority(), write.sequence, write.createdNanos, ParkedWrites.hash(write.key()),
+				write.attempts, write.settlement, payload);
 		if (!write.counted) {
 			write.counted = true;
 			this.counters.enqueued(write.queuePriority());
@@ -175,7 +180,7 @@ public final class RecoveryQueue {
 		if (!makeRoom(priority, evicted)) {
 			return false;
 		}
-		addParked(priority, id, createdNanos, ParkedWrites.hash(key), 0, null);
+		addParked(priority, id, createdNanos, ParkedWrites.hash(key), 0, null, null);
 		this.counters.enqueued(priority);
 		return true;
 	}
@@ -198,8 +203,8 @@ public final class RecoveryQueue {
 	}
 
 	/**
-	 * Number of parked writes (journaled writes whose payload, key included, is in the
-	 * recovery journal only), read without locking.
+	 * Number of parked writes (whose payload, key included, is in the recovery journal
+	 * only or encoded), read without locking.
 	 * @return the number
 	 */
 	public int parkedSize() {
@@ -215,25 +220,34 @@ public final class RecoveryQueue {
 	}
 
 	/**
-	 * Parked writes to load back for replay, left parked: the oldest by issue order (journal
-	 * id), whatever their priority.
-	 * @param limit most writes
-	 * @return the writes, oldest first
+	 * Parked writes to load back for replay, left parked: the most important first, with
+	 * the older writes of their keys ({@link ParkedWrites#toLoad}).
+	 * @param limit most writes, but for the older writes of their keys
+	 * @return the writes, by id
 	 */
 	synchronized List<ParkedWrite> parkedToLoad(int limit) {
-		return this.parked.oldest(limit);
+		return this.parked.toLoad(limit);
 	}
 
 	/**
-	 * Put a parked write back in memory, loaded from the journal: it is linked as a
+	 * Every parked write of a key hash, left parked.
+	 * @param keyHash the hash ({@link ParkedWrites#hash})
+	 * @return the writes, by id
+	 */
+	synchronized List<ParkedWrite> parkedOfHash(int keyHash) {
+		return this.parked.withHash(keyHash);
+	}
+
+	/**
+	 * Put a parked write back in memory, loaded or decoded: it is linked as a
 	 * waiting queued write, unless it was given up meanwhile. The caller holds its lane's
 	 * monitor and adds it to the lane if this returns {@code true}.
 	 * @param write the loaded write, state {@code SENDING}, with the parked write's id as
-	 * journal id and sequence
+	 * sequence (and as journal id if it is journaled)
 	 * @return whether it was still parked (and is now linked)
 	 */
 	synchronized boolean unpark(PendingWrite write) {
-		if (this.closed || this.parked.remove(write.queuePriority(), write.journalId) == null) {
+		if (this.closed || this.parked.remove(write.queuePriority(), write.sequence) == null) {
 			return false;
 		}
 		this.parkedSize = this.parked.size();
@@ -262,8 +276,8 @@ public final class RecoveryQueue {
 	}
 
 	private void addParked(Priority priority, long id, long createdNanos, int keyHash, int attempts,
-			@Nullable CompletableFuture<WriteOutcome> settlement) {
-		this.parked.add(priority, id, createdNanos, keyHash, attempts, settlement);
+			@Nullable CompletableFuture<WriteOutcome> settlement, @Nullable byte[] payload) {
+		this.parked.add(priority, id, createdNanos, keyHash, attempts, settlement, payload);
 		this.parkedSize = this.parked.size();
 		this.size++;
 	}

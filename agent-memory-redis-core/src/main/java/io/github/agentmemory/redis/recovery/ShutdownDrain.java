@@ -108,7 +108,15 @@ final class ShutdownDrain {
 	private void giveUpRest(int before) {
 		RecoveryQueue.Victims left = this.sequencer.close();
 		Map<Priority, Integer> dropped = new EnumMap<>(Priority.class);
-		int handedOver = left.parked.size();
+		int handedOver = 0;
+		for (ParkedWrite write : left.parked) {
+			if (write.journaled()) {
+				handedOver++;
+			}
+			else {
+				dropped.merge(write.priority(), 1, Integer::sum);
+			}
+		}
 		for (PendingWrite write : left.inMemory) {
 			if (write.journalId >= 0) {
 				handedOver++;

@@ -93,38 +93,60 @@ final class WriteOutcomes {
 	}
 
 	/**
-	 * Give up parked writes (their payloads are in the journal only): counted and logged
-	 * now; their settlements complete once the journal has read their writes back (in one
-	 * read, queued before their removal), since a final outcome names its write. Should the
-	 * read fail, a settlement still completes, with the drop and the read's error as cause
-	 * but without the write ({@link WriteOutcome#write()} is {@code null} then).
+	 * Give up parked writes: counted and logged now. The settlement of an encoded one
+	 * completes with its decoded write; those of journaled ones (their payloads are in the
+	 * journal only) once the journal has read their writes back (in one read, queued
+	 * before their removal), since a final outcome names its write. Should the read fail,
+	 * a settlement still completes, with the drop and the read's error as cause but
+	 * without the write ({@link WriteOutcome#write()} is {@code null} then).
 	 * @param writes the parked writes given up, taken out of the queue
 	 * @param reason why
 	 * @param effects where the journal calls go, to run outside the locks
 	 */
 	void droppedParked(List<ParkedWrite> writes, DropReason reason, Effects effects) {
 		List<ParkedWrite> settled = new ArrayList<>();
+		List<ParkedWrite> journaled = new ArrayList<>();
 		for (ParkedWrite write : writes) {
 			this.counters.dropped(write.priority(), reason);
 			if (reason != DropReason.SHUTDOWN && reason != DropReason.HANDED_OVER) {
 				this.dropLog.dropped(write.priority(), write, reason, null);
 			}
-			if (write.settlement() != null) {
-				settled.add(write);
+			if (write.journaled()) {
+				journaled.add(write);
+				if (write.settlement() != null) {
+					settled.add(write);
+				}
+			}
+			else if (write.settlement() != null) {
+				effects.add(() -> write.settlement().complete(WriteOutcome.dropped(decodedWrite(write), reason, null)));
 			}
 		}
+		if (journaled.isEmpty()) {
+			return;
+		}
 		RecoveryJournal journal = this.journal;
-		Assert.state(journal != null, "A parked write is journaled");
+		Assert.state(journal != null, "A journaled write has a journal");
 		effects.add(() -> {
 			if (!settled.isEmpty()) {
 				settleFromJournal(journal, settled, reason);
 			}
 			if (reason != DropReason.HANDED_OVER) {
-				for (ParkedWrite write : writes) {
+				for (ParkedWrite write : journaled) {
 					journal.remove(write.id());
 				}
 			}
 		});
+	}
+
+	@Nullable
+	private static RedisWrite decodedWrite(ParkedWrite write) {
+		try {
+			return write.decoded().write();
+		}
+		catch (IllegalArgumentException ex) {
+			// the outcome still says it was dropped; only the write it names is missing
+			return null;
+		}
 	}
 
 	private static void settleFromJournal(RecoveryJournal journal, List<ParkedWrite> writes, DropReason reason) {

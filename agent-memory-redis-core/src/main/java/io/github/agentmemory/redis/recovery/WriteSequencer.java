@@ -2,12 +2,14 @@ package io.github.agentmemory.redis.recovery;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import java.util.stream.Collectors;
 
 import io.github.agentmemory.redis.command.DropReason;
 import io.github.agentmemory.redis.command.Priority;
@@ -156,7 +158,7 @@ public class WriteSequencer implements DisposableBean {
 		this.nanoTime = nanoTime;
 		this.outcomes = new WriteOutcomes(counters, new DropLog(nanoTime, queue.capacity()), journal);
 		this.admission = new QueueAdmission(this.lanes, queue, journal, this.outcomes, queueEnabled,
-				() -> this.closed);
+				circuitBreakers.isSingle() && journal == null, () -> this.closed);
 		FailedWrites.RetryTimer retryTimer = (lane, delay) -> schedule(() -> replay(lane.key, false, true), delay);
 		this.failures = new FailedWrites(classifier, queue, this.admission, this.outcomes, retryTimer,
 				() -> this.closed, queueEnabled, maxQueuedAttempts, nanoTime);
@@ -215,6 +217,8 @@ public class WriteSequencer implements DisposableBean {
 	 */
 	@Nullable
 	CompletableFuture<Boolean> replay(String key, boolean probe) {
+		// writes of the key parked encoded go back to its lane first: it replays all it has
+		this.loader.loadKey(key);
 		return replay(key, probe, false);
 	}
 
@@ -294,8 +298,14 @@ public class WriteSequencer implements DisposableBean {
 		for (PendingWrite write : queued.inMemory) {
 			this.outcomes.dropped(write, WriteOutcomes.atShutdown(write), write.lastError, effects);
 		}
-		if (!queued.parked.isEmpty()) {
-			this.outcomes.droppedParked(queued.parked, DropReason.HANDED_OVER, effects);
+		// a journaled parked write is kept for the next start, an encoded one ends with this run
+		Map<Boolean, List<ParkedWrite>> parked = queued.parked.stream()
+			.collect(Collectors.partitioningBy(ParkedWrite::journaled));
+		if (!parked.get(true).isEmpty()) {
+			this.outcomes.droppedParked(parked.get(true), DropReason.HANDED_OVER, effects);
+		}
+		if (!parked.get(false).isEmpty()) {
+			this.outcomes.droppedParked(parked.get(false), DropReason.SHUTDOWN, effects);
 		}
 		for (KeyLane lane : this.lanes.all()) {
 			synchronized (lane) {

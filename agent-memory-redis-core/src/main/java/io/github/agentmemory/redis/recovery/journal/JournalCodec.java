@@ -26,9 +26,13 @@ import io.github.agentmemory.redis.command.ZAddOptions;
  * with an unpaired surrogate, comes back unchanged); durations are seconds (varint) and
  * nanoseconds (varint); scores are IEEE 754 doubles.
  *
+ * <p>
+ * Public for the recovery queue, which holds the writes it parks in memory in this form
+ * (a third of the heap of the write's objects); not an API of the library.
+ *
  * @author agent-memory-redis
  */
-final class JournalCodec {
+public final class JournalCodec {
 
 	static final int FORMAT_VERSION = 1;
 
@@ -65,7 +69,12 @@ final class JournalCodec {
 	private JournalCodec() {
 	}
 
-	static byte[] encode(JournalEntry entry) {
+	/**
+	 * Encode an entry.
+	 * @param entry the entry
+	 * @return its record
+	 */
+	public static byte[] encode(JournalEntry entry) {
 		Output out = new Output(64);
 		out.writeByte(FORMAT_VERSION);
 		out.writeLong(entry.sequence());
@@ -132,7 +141,13 @@ final class JournalCodec {
 		return out.toByteArray();
 	}
 
-	static JournalEntry decode(byte[] bytes) {
+	/**
+	 * Decode a record.
+	 * @param bytes the record
+	 * @return its entry
+	 * @throws IllegalArgumentException if the record is corrupt
+	 */
+	public static JournalEntry decode(byte[] bytes) {
 		if (bytes == null || bytes.length < HEADER_BYTES + CRC_BYTES) {
 			throw new CorruptRecordException(
 					"record of " + ((bytes != null) ? bytes.length : 0) + " bytes is shorter than any entry");
@@ -168,6 +183,15 @@ final class JournalCodec {
 			// the value types refuse what no valid write holds (an empty key, a ttl beyond a long of millis)
 			throw new CorruptRecordException("invalid write: " + ex);
 		}
+	}
+
+	/**
+	 * The key of an encoded write, read without decoding the rest (nor checking it).
+	 * @param bytes a record {@link #encode} made
+	 * @return its key
+	 */
+	public static String key(byte[] bytes) {
+		return new Input(bytes, bytes.length - CRC_BYTES).at(HEADER_BYTES).readString();
 	}
 
 	private static RedisWrite readWrite(Input in) {
