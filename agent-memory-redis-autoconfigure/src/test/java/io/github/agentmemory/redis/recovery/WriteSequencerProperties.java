@@ -97,8 +97,12 @@ class WriteSequencerProperties {
 		Arbitrary<Action> replay = Combinators.combine(keys, Arbitraries.of(true, false)).as(Replay::new);
 		Arbitrary<Action> advance = Arbitraries.of(5, 20, 1_000).map(Advance::new);
 		Arbitrary<Action> expire = Arbitraries.of(0, 10, 100).map(Expire::new);
+		// writes parked encoded are loaded back by the processor's rounds, most important first
+		Arbitrary<Action> load = Arbitraries.of(1, 2, 8).map(ParkedReplayProperties.LoadParked::new);
+		Arbitrary<Action> round = Arbitraries.of(1, 2, 3).map(ParkedReplayProperties.ProcessorRound::new);
 		return Arbitraries
 			.frequencyOf(Tuple.of(12, submit), Tuple.of(10, answer), Tuple.of(6, replay), Tuple.of(3, advance),
+					Tuple.of(3, load), Tuple.of(3, round),
 					Tuple.of(2, expire), Tuple.of(1, Arbitraries.just(new OpenCircuit())),
 					Tuple.of(2, Arbitraries.just(new CloseCircuit())), Tuple.of(1, Arbitraries.just(new Shutdown())))
 			.list()
@@ -448,6 +452,12 @@ class WriteSequencerProperties {
 					this.applied.add(new Applied(issued, send.write()));
 					issued.applied++;
 					send.succeed();
+					// the send was attributed to the right write (a decoded copy is matched by
+					// equality): the write it was attributed to is the one that ends APPLIED
+					if (!issued.ended() || !issued.endedApplied()) {
+						this.violations.add("I1: Redis applied " + describe(send.write()) + ", sent for " + issued
+								+ ", which did not end APPLIED");
+					}
 				}
 				case NOT_CONNECTED -> send.fail(WritePathFixture.notConnected());
 				case TIMEOUT -> send.fail(WritePathFixture.timeout());
