@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
+import io.github.agentmemory.redis.command.DropReason;
 import io.github.agentmemory.redis.command.Priority;
 import io.github.agentmemory.redis.command.RedisWrite;
 import io.github.agentmemory.redis.command.WriteOutcome;
@@ -92,6 +93,54 @@ class ParkedLoadingTests {
 		assertThat(first.join().settlement().join().status()).isEqualTo(Status.APPLIED);
 		assertThat(second.join().settlement().join().status()).isEqualTo(Status.APPLIED);
 		assertThat(call).isCompletedWithValue("OK");
+	}
+
+	@Test
+	void queuedWriteTrimmedByALaterAppliedOneEndsNamingTheCallersWrite() {
+		WritePathFixture fixture = new WritePathFixture(100);
+		RedisWrite both = RedisWrite.hset("k", Map.of("a", "1", "b", "2"));
+		CompletableFuture<WriteOutcome> first = fixture.sequencer.write(both, Priority.HIGH, null);
+		CompletableFuture<WriteOutcome> later = fixture.sequencer.write(RedisWrite.hset("k", Map.of("a", "3")),
+				Priority.HIGH, null);
+		Send sentFirst = fixture.sender.next();
+		Send sentLater = fixture.sender.next();
+		sentFirst.fail(WritePathFixture.timeout());
+		sentLater.succeed();
+		assertThat(later.join().status()).isEqualTo(Status.APPLIED);
+		assertThat(first.join().status()).isEqualTo(Status.QUEUED);
+		assertThat(first.join().write()).isSameAs(both);
+		// only what is left of it (field b) is replayed, but its outcomes name the caller's write
+		fixture.sequencer.loadParked(10).join();
+		fixture.sequencer.replay("k", false);
+		Send replayed = fixture.sender.next();
+		assertThat(replayed.write()).isEqualTo(RedisWrite.hset("k", Map.of("b", "2")));
+		replayed.succeed();
+		WriteOutcome applied = first.join().settlement().getNow(null);
+		assertThat(applied).isNotNull();
+		assertThat(applied.status()).isEqualTo(Status.APPLIED);
+		assertThat(applied.write()).isSameAs(both);
+	}
+
+	@Test
+	void queuedWriteTrimmedByALaterAppliedOneGivenUpAtShutdownNamesTheCallersWrite() {
+		WritePathFixture fixture = new WritePathFixture(100);
+		RedisWrite both = RedisWrite.hset("k", Map.of("a", "1", "b", "2"));
+		CompletableFuture<WriteOutcome> first = fixture.sequencer.write(both, Priority.HIGH, null);
+		fixture.sequencer.write(RedisWrite.hset("k", Map.of("a", "3")), Priority.HIGH, null);
+		Send sentFirst = fixture.sender.next();
+		Send sentLater = fixture.sender.next();
+		sentFirst.fail(WritePathFixture.timeout());
+		sentLater.succeed();
+		assertThat(first.join().status()).isEqualTo(Status.QUEUED);
+		fixture.sequencer.close();
+		// Redis just applied the key's previous write: what is left of it may be on its way again
+		for (Send send = fixture.sender.poll(); send != null; send = fixture.sender.poll()) {
+			send.fail(WritePathFixture.notConnected());
+		}
+		WriteOutcome dropped = first.join().settlement().getNow(null);
+		assertThat(dropped).isNotNull();
+		assertThat(dropped.dropReason()).isEqualTo(DropReason.SHUTDOWN);
+		assertThat(dropped.write()).isSameAs(both);
 	}
 
 	/**
