@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
@@ -14,6 +15,7 @@ import io.github.agentmemory.redis.command.Priority;
 import io.github.agentmemory.redis.command.RedisWrite;
 import io.github.agentmemory.redis.command.WriteOutcome;
 import io.github.agentmemory.redis.command.WriteOutcome.Status;
+import io.github.agentmemory.redis.command.ZAddOptions;
 import io.github.agentmemory.redis.recovery.journal.JournalSettings;
 import io.github.agentmemory.redis.recovery.journal.SqliteRecoveryJournal;
 import io.github.agentmemory.redis.resilience.RedisCircuitOpenException;
@@ -116,6 +118,65 @@ class ParkedWritesIntegrationTests {
 		await().atMost(Duration.ofSeconds(10)).until(call::isDone);
 		assertThat(this.redis.applied).extracting((write) -> ((RedisWrite.Set) write).value())
 			.containsExactly("old", "new");
+	}
+
+	@Test
+	void journaledHighWritesAreReplayedBeforeOlderNormalOnesOfOtherKeysButAfterTheOlderWritesOfTheirKey() {
+		RecoveryQueue queue = new RecoveryQueue(100, this.counters);
+		WriteSequencer sequencer = sequencer(queue);
+		List<CompletableFuture<WriteOutcome>> outcomes = new ArrayList<>();
+		for (int i = 0; i < 6; i++) {
+			outcomes.add(sequencer.write(RedisWrite.set("n" + i, "normal"), Priority.NORMAL, null));
+		}
+		outcomes.add(sequencer.write(RedisWrite.set("k", "1"), Priority.NORMAL, null));
+		for (int i = 0; i < 3; i++) {
+			outcomes.add(sequencer.write(RedisWrite.set("h" + i, "high"), Priority.HIGH, null));
+		}
+		outcomes.add(sequencer.write(RedisWrite.set("k", "2"), Priority.HIGH, null));
+		await().atMost(Duration.ofSeconds(10)).until(() -> outcomes.stream().allMatch(CompletableFuture::isDone));
+		assertThat(queue.parkedSize()).as("all journaled and parked").isEqualTo(11);
+		this.redis.up = true;
+		// rounds of 2, loading 8 at a time: the HIGH writes, the older write of k, two NORMAL ones
+		while (queue.size() > 0) {
+			sequencer.loadParked(2).join();
+			for (String key : queue.keysToReplay(2)) {
+				sequencer.replay(key, false);
+			}
+		}
+		List<String> applied = this.redis.applied.stream()
+			.map((write) -> write.key() + "=" + ((RedisWrite.Set) write).value())
+			.toList();
+		assertThat(applied.subList(0, 5)).as("the HIGH writes first, k's older NORMAL write just before its HIGH one")
+			.containsExactlyInAnyOrder("h0=high", "h1=high", "h2=high", "k=1", "k=2");
+		assertThat(applied.indexOf("k=1")).isLessThan(applied.indexOf("k=2"));
+		assertThat(applied).hasSize(11);
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.journal.stats().entries() == 0);
+	}
+
+	@Test
+	void aWriteThatIsNotIdempotentStaysInMemoryAndIsReplayedAfterTheJournaledWritesOfItsKey() {
+		RecoveryQueue queue = new RecoveryQueue(100, this.counters);
+		WriteSequencer sequencer = sequencer(queue);
+		CompletableFuture<WriteOutcome> journaled = sequencer.write(RedisWrite.zadd("z", Map.of("m", 1.0),
+				ZAddOptions.none()), Priority.NORMAL, null);
+		await().atMost(Duration.ofSeconds(10)).until(journaled::isDone);
+		RedisWrite increment = RedisWrite.zadd("z", Map.of("m", 5.0), ZAddOptions.builder().increment().build());
+		CompletableFuture<WriteOutcome> inMemory = sequencer.write(increment, Priority.HIGH, null);
+		assertThat(inMemory.join().status()).isEqualTo(Status.QUEUED);
+		assertThat(queue.parkedSize()).as("only the journaled write is parked").isOne();
+		assertThat(queue.size()).isEqualTo(2);
+		this.redis.up = true;
+		// the key's write in memory waits for its parked one, even when replayed first
+		assertThat(sequencer.replay("z", false)).isNull();
+		assertThat(this.redis.applied).isEmpty();
+		while (queue.size() > 0) {
+			sequencer.loadParked(1).join();
+			for (String key : queue.keysToReplay(1)) {
+				sequencer.replay(key, false);
+			}
+		}
+		assertThat(this.redis.applied).containsExactly(journaled.join().write(), increment);
+		assertThat(inMemory.join().settlement().join().write()).isSameAs(increment);
 	}
 
 	@Test

@@ -313,9 +313,11 @@ class RecoveryQueueIntegrationTests {
 			template.write(RedisWrite.set("c", "v"), Priority.NORMAL).join();
 		});
 		assertThat(settlement[0].join().dropReason()).isEqualTo(DropReason.SHUTDOWN);
+		// without a journal the queued writes are parked encoded: lost at shutdown, not handed over
 		assertThat(output).contains("Shutting down with 3 queued writes not applied to Redis")
 			.contains("HIGH=1")
-			.contains("NORMAL=2");
+			.contains("NORMAL=2")
+			.doesNotContain("the recovery journal keeps them");
 	}
 
 	private static boolean releaseProbe(CircuitBreaker breaker) {

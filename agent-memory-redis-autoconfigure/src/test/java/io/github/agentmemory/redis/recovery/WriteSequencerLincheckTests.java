@@ -248,6 +248,16 @@ class WriteSequencerLincheckTests {
 		}
 
 		/**
+		 * Load parked writes back as a replay round does (the queued writes are parked
+		 * encoded: there is no journal), most important first with the older writes of their
+		 * keys, racing a key's own load ({@link #replay}), eviction, expiry and shutdown.
+		 */
+		@Operation
+		public void loadParked() {
+			this.fixture.sequencer.loadParked(1);
+		}
+
+		/**
 		 * Give up every queued write as expired.
 		 * @return how many
 		 */

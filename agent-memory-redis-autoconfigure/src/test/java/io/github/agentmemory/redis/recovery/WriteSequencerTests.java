@@ -43,7 +43,7 @@ class WriteSequencerTests {
 		CompletableFuture<WriteOutcome> second = this.sequencer.write(v2, Priority.NORMAL, null);
 		assertThat(outcome(second).status()).isEqualTo(Status.QUEUED);
 		assertThat(this.fixture.sender.inFlight()).isEmpty();
-		this.sequencer.replay("k", true);
+		replay("k", true);
 		Send replayed = this.fixture.sender.next();
 		// both were parked encoded: what is sent is an equal copy
 		assertThat(replayed.write()).isEqualTo(v1);
@@ -132,7 +132,7 @@ class WriteSequencerTests {
 			assertThat(late.dropReason()).as(priority.name()).isEqualTo(DropReason.SHUTDOWN);
 		}
 		assertThat(this.sequencer.write(RedisWrite.set("c", "v"))).isCompletedExceptionally();
-		this.sequencer.replay("a", true);
+		replay("a", true);
 		this.fixture.scheduler.runAll();
 		assertThat(this.fixture.sender.sent()).isEqualTo(sent);
 		assertThat(this.fixture.queue.size()).isZero();
@@ -213,7 +213,7 @@ class WriteSequencerTests {
 		WriteOutcome queued = outcome(first);
 		assertThat(queued.status()).isEqualTo(Status.QUEUED);
 		assertThat(queued.cause()).hasMessageStartingWith("OOM");
-		this.sequencer.replay("k", true);
+		replay("k", true);
 		Send replay = this.fixture.sender.next();
 		assertThat(replay.write()).isEqualTo(f1);
 		replay.succeed();
@@ -260,16 +260,16 @@ class WriteSequencerTests {
 	void attemptsCountOnlyTheWritesOwnFailedSendsNotProbesOrRejections() {
 		CompletableFuture<WriteOutcome> queued = queued(this.fixture, "k", Priority.HIGH);
 		for (int i = 0; i < 5; i++) {
-			this.sequencer.replay("k", true);
+			replay("k", true);
 			this.fixture.sender.next().fail(timeout());
-			this.sequencer.replay("k", false);
+			replay("k", false);
 			Send rejectedSend = this.fixture.sender.next();
 			rejectedSend.fail(rejected(rejectedSend.write()));
 		}
 		assertThat(outcome(queued).settlement()).isNotDone();
 		assertThat(this.fixture.queue.size()).isOne();
 		// the write's own second failed send uses up its attempts
-		this.sequencer.replay("k", false);
+		replay("k", false);
 		this.fixture.sender.next().fail(timeout());
 		assertThat(settlement(queued).dropReason()).isEqualTo(DropReason.ATTEMPTS_EXHAUSTED);
 		assertThat(this.fixture.queue.size()).isZero();
@@ -279,14 +279,14 @@ class WriteSequencerTests {
 	void queuedWriteWithItsAttemptsUsedUpIsNotDroppedWhileALessImportantWriteIsQueued() {
 		CompletableFuture<WriteOutcome> high = queued(this.fixture, "h", Priority.HIGH);
 		CompletableFuture<WriteOutcome> normal = queued(this.fixture, "n", Priority.NORMAL);
-		this.sequencer.replay("h", false);
+		replay("h", false);
 		this.fixture.sender.next().fail(timeout());
 		assertThat(outcome(high).settlement()).isNotDone();
 		assertThat(this.fixture.queue.stats().size()).containsEntry(Priority.HIGH, 1);
-		this.sequencer.replay("n", false);
+		replay("n", false);
 		this.fixture.sender.next().succeed();
 		assertThat(settlement(normal).status()).isEqualTo(Status.APPLIED);
-		this.sequencer.replay("h", false);
+		replay("h", false);
 		this.fixture.sender.next().fail(timeout());
 		assertThat(settlement(high).dropReason()).isEqualTo(DropReason.ATTEMPTS_EXHAUSTED);
 	}
@@ -295,10 +295,10 @@ class WriteSequencerTests {
 	void queuedWriteIsCountedOnceAsEnqueuedAndOnceAsReplayed() {
 		CompletableFuture<WriteOutcome> queued = queued(this.fixture, "k", Priority.NORMAL);
 		for (int i = 0; i < 3; i++) {
-			this.sequencer.replay("k", true);
+			replay("k", true);
 			this.fixture.sender.next().fail(notConnected());
 		}
-		this.sequencer.replay("k", true);
+		replay("k", true);
 		this.fixture.sender.next().succeed();
 		assertThat(settlement(queued).status()).isEqualTo(Status.APPLIED);
 		RecoveryStats stats = this.fixture.queue.stats();
@@ -346,6 +346,16 @@ class WriteSequencerTests {
 		fixture.sender.next().fail(notConnected());
 		assertThat(outcome(outcome).status()).isEqualTo(Status.QUEUED);
 		return outcome;
+	}
+
+	/**
+	 * Replay a key as a round of the recovery processor does: the parked writes are loaded
+	 * back first (a key's parked writes are loaded at once only for a write in memory that
+	 * waits behind them).
+	 */
+	private void replay(String key, boolean probe) {
+		this.sequencer.loadParked(10).join();
+		this.sequencer.replay(key, probe);
 	}
 
 	private static WriteOutcome outcome(CompletableFuture<WriteOutcome> outcome) {

@@ -171,6 +171,26 @@ final class KeyLane {
 	}
 
 	/**
+	 * Whether its newest waiting write that is not done was not loaded back from the park
+	 * ({@link PendingWrite#loaded}): such a write, newer than every parked write of the key,
+	 * can only be sent once they are all loaded. Visits the waiting writes from the newest,
+	 * past done ones only.
+	 * @return whether it waits for parked writes to be loaded (if any are parked)
+	 */
+	boolean newestWaitingNotLoaded() {
+		if (this.waiting == null) {
+			return false;
+		}
+		for (Iterator<PendingWrite> it = this.waiting.descendingIterator(); it.hasNext();) {
+			PendingWrite write = it.next();
+			if (!write.isDone()) {
+				return !write.loaded;
+			}
+		}
+		return false;
+	}
+
+	/**
 	 * Number of waiting writes, done ones included until they are purged.
 	 * @return the number
 	 */

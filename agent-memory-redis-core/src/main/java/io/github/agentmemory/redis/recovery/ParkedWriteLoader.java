@@ -117,15 +117,29 @@ final class ParkedWriteLoader {
 
 	/**
 	 * Load every write parked encoded under the key's hash, at once (without a journal,
-	 * parked writes are encoded: nothing to read). Used before a key is replayed, so that
-	 * a write arriving behind parked writes of its key is sent after them without waiting
-	 * for the next round. Costs a scan of the parked writes, once per key with parked
-	 * writes: all of its hash's writes leave the park.
+	 * parked writes are encoded: nothing to read), if a write of the key in memory waits
+	 * behind them (a write without a priority or a {@code CRITICAL} one that arrived behind
+	 * them, or a queued write that was not parked): it is then sent after them without
+	 * waiting for the rounds that load parked writes most important first. Nothing is
+	 * loaded for a key whose writes in memory were all loaded back (the processor's rounds
+	 * replay such keys): loading the rest of each of their keys would bring the whole park
+	 * back into memory within a few rounds, a scan of the park per key. Costs a scan of the
+	 * parked writes, once per key with such a write: all of its hash's writes leave the
+	 * park.
 	 * @param key the key
 	 */
 	void loadKey(String key) {
 		if (this.journal != null || !this.queue.holdsParked(key)) {
 			return;
+		}
+		KeyLane lane = this.lanes.get(key);
+		if (lane == null) {
+			return;
+		}
+		synchronized (lane) {
+			if (!lane.newestWaitingNotLoaded()) {
+				return;
+			}
 		}
 		intoLanes(this.queue.parkedOfHash(ParkedWrites.hash(key)), List.of());
 	}

@@ -210,11 +210,14 @@ final class ParkedWrites {
 		if (!holds(keyHash)) {
 			return writes;
 		}
-		for (int i = 0; i < PRIORITIES.length; i++) {
+		// the scan ends once it found as many as are counted under the hash
+		int left = this.keys.count(keyHash);
+		for (int i = 0; i < PRIORITIES.length && left > 0; i++) {
 			ParkedList list = this.lists[i];
-			for (int j = 0; j < list.size; j++) {
+			for (int j = 0; j < list.size && left > 0; j++) {
 				if (list.hash(j) == keyHash) {
 					writes.add(list.get(PRIORITIES[i], j));
+					left--;
 				}
 			}
 		}

@@ -135,9 +135,11 @@ final class QueueAdmission {
 		RecoveryQueue.Victims evicted = new RecoveryQueue.Victims();
 		// parked only when first queued, and only while it is its key's oldest write and
 		// nothing of the key is in flight: a key's parked writes are older than its writes in
-		// memory (I2), and a write loaded for replay stays in memory until it ends
-		boolean park = answer && (write.journalId >= 0 || this.parkEncoded) && !lane.hasInFlight()
-				&& lane.head() == write;
+		// memory (I2), and a write loaded for replay stays in memory until it ends. Encoded,
+		// only while it is whole: the encoding keeps what is left to send, and a trimmed
+		// write's outcomes must still name the caller's write (rare: kept in memory)
+		boolean park = answer && (write.journalId >= 0 || (this.parkEncoded && write.toSend == write.write))
+				&& !lane.hasInFlight() && lane.head() == write;
 		boolean admitted = park ? this.queue.park(write, (write.journalId >= 0) ? null : encoded(write), evicted)
 				: this.queue.offer(write, evicted);
 		if (!admitted) {

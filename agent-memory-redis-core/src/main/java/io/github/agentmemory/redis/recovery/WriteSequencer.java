@@ -217,7 +217,7 @@ public class WriteSequencer implements DisposableBean {
 	 */
 	@Nullable
 	CompletableFuture<Boolean> replay(String key, boolean probe) {
-		// writes of the key parked encoded go back to its lane first: it replays all it has
+		// a write in memory behind writes of the key parked encoded: they go back to its lane first
 		this.loader.loadKey(key);
 		return replay(key, probe, false);
 	}

@@ -157,6 +157,8 @@ class WritePathReviewTests {
 		}
 		assertThat(outcomes).allSatisfy((outcome) -> assertThat(outcome.join().status()).isEqualTo(Status.QUEUED));
 		up.set(true);
+		// as a round does: the parked writes are loaded back first, the whole lane at once
+		sequencer.loadParked(20_000).join();
 		sequencer.replay("hot", true);
 		long notApplied = outcomes.stream()
 			.map((outcome) -> outcome.join().settlement())
@@ -179,7 +181,8 @@ class WritePathReviewTests {
 		CompletableFuture<WriteOutcome> old = sequencer.write(RedisWrite.set("a", "1"), Priority.NORMAL, null);
 		clock.addAndGet(10);
 		sequencer.write(RedisWrite.set("b", "2"), Priority.NORMAL, null);
-		// the round's probe: the oldest write, refused again
+		// the round's probe: the oldest write, loaded back and refused again
+		sequencer.loadParked(100).join();
 		sequencer.replay("a", true);
 		clock.addAndGet(90);
 		sequencer.expire(95);
