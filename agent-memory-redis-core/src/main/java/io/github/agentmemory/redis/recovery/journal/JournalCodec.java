@@ -185,15 +185,6 @@ public final class JournalCodec {
 		}
 	}
 
-	/**
-	 * The key of an encoded write, read without decoding the rest (nor checking it).
-	 * @param bytes a record {@link #encode} made
-	 * @return its key
-	 */
-	public static String key(byte[] bytes) {
-		return new Input(bytes, bytes.length - CRC_BYTES).at(HEADER_BYTES).readString();
-	}
-
 	private static RedisWrite readWrite(Input in) {
 		int type = in.readByte();
 		String key = in.readString();
