@@ -366,7 +366,7 @@ public class WriteSequencer implements DisposableBean {
 		}
 		effects.run();
 		if (sendNow) {
-			this.laneSender.send(write);
+			this.laneSender.send(write, null);
 		}
 	}
 
