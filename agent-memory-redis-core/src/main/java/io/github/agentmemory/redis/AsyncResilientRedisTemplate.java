@@ -86,6 +86,12 @@ import org.springframework.util.Assert;
  */
 public class AsyncResilientRedisTemplate {
 
+	/** A write's reply as a count (one function for every call: a bound method reference allocates). */
+	private static final Function<Object, Long> AS_LONG = Long.class::cast;
+
+	/** A write's reply as whether Redis answered {@code 1} / true. */
+	private static final Function<Object, Boolean> IS_TRUE = Boolean.TRUE::equals;
+
 	private final ResilientRedisConnection connection;
 
 	private final WriteSequencer writes;
@@ -189,7 +195,7 @@ public class AsyncResilientRedisTemplate {
 	 * @return {@code true} if the value was set, {@code false} if the condition was not met
 	 */
 	public CompletableFuture<Boolean> set(String key, String value, SetOptions options) {
-		return write(RedisWrite.set(key, value, options)).thenApply((reply) -> reply != null);
+		return write(RedisWrite.set(key, value, options), (reply) -> reply != null);
 	}
 
 	/**
@@ -201,12 +207,12 @@ public class AsyncResilientRedisTemplate {
 	public CompletableFuture<Long> delete(String... keys) {
 		List<String> checked = Arguments.keys((keys != null) ? Arrays.asList(keys) : null);
 		if (checked.size() == 1) {
-			return write(RedisWrite.delete(checked.get(0))).thenApply(Long.class::cast);
+			return write(RedisWrite.delete(checked.get(0)), AS_LONG);
 		}
 		// one DEL per key, so that each is ordered with the other writes to its key
 		List<CompletableFuture<Long>> deletes = new ArrayList<>(checked.size());
 		for (String key : checked) {
-			deletes.add(write(RedisWrite.delete(key)).thenApply(Long.class::cast));
+			deletes.add(write(RedisWrite.delete(key), AS_LONG));
 		}
 		return CompletableFuture.allOf(deletes.toArray(CompletableFuture[]::new))
 			.thenApply((done) -> deletes.stream().mapToLong(CompletableFuture::join).sum());
@@ -248,7 +254,7 @@ public class AsyncResilientRedisTemplate {
 	 * @return {@code true} if the ttl was set, {@code false} if the key does not exist
 	 */
 	public CompletableFuture<Boolean> expire(String key, Duration ttl) {
-		return write(RedisWrite.expire(key, ttl)).thenApply(Boolean.TRUE::equals);
+		return write(RedisWrite.expire(key, ttl), IS_TRUE);
 	}
 
 	// ---- hashes ------------------------------------------------------------------------
@@ -263,7 +269,7 @@ public class AsyncResilientRedisTemplate {
 	public CompletableFuture<Boolean> hset(String key, String field, String value) {
 		Map<String, String> fields = new LinkedHashMap<>(1);
 		fields.put(Arguments.text(field, "field"), Arguments.value(value, "value"));
-		return write(RedisWrite.hset(key, fields)).thenApply((added) -> ((Long) added) > 0);
+		return write(RedisWrite.hset(key, fields), (added) -> ((Long) added) > 0);
 	}
 
 	/**
@@ -273,7 +279,7 @@ public class AsyncResilientRedisTemplate {
 	 * @return the number of fields that were added (not updated)
 	 */
 	public CompletableFuture<Long> hsetAll(String key, Map<String, String> fields) {
-		return write(RedisWrite.hset(key, fields)).thenApply(Long.class::cast);
+		return write(RedisWrite.hset(key, fields), AS_LONG);
 	}
 
 	/**
@@ -310,8 +316,7 @@ public class AsyncResilientRedisTemplate {
 	 * @return the number of fields that were removed
 	 */
 	public CompletableFuture<Long> hdel(String key, String... fields) {
-		return write(RedisWrite.hdel(key, (fields != null) ? Arrays.asList(fields) : null))
-			.thenApply(Long.class::cast);
+		return write(RedisWrite.hdel(key, (fields != null) ? Arrays.asList(fields) : null), AS_LONG);
 	}
 
 	// ---- sorted sets ---------------------------------------------------------------------
@@ -338,7 +343,7 @@ public class AsyncResilientRedisTemplate {
 		if (options.isIncrement()) {
 			throw new IllegalArgumentException("ZADD INCR returns a score: use zaddIncr");
 		}
-		return write(RedisWrite.zadd(key, members, options)).thenApply(Long.class::cast);
+		return write(RedisWrite.zadd(key, members, options), AS_LONG);
 	}
 
 	/**
@@ -362,8 +367,7 @@ public class AsyncResilientRedisTemplate {
 		}
 		Map<String, Double> single = new LinkedHashMap<>(1);
 		single.put(Arguments.text(member, "member"), Arguments.score(increment, "increment"));
-		return write(RedisWrite.zadd(key, single, flags.build()))
-			.thenApply((score) -> Optional.ofNullable((Double) score));
+		return write(RedisWrite.zadd(key, single, flags.build()), (score) -> Optional.ofNullable((Double) score));
 	}
 
 	/**
@@ -491,8 +495,7 @@ public class AsyncResilientRedisTemplate {
 	 * @return the number of members that were removed
 	 */
 	public CompletableFuture<Long> zrem(String key, String... members) {
-		return write(RedisWrite.zrem(key, (members != null) ? Arrays.asList(members) : null))
-			.thenApply(Long.class::cast);
+		return write(RedisWrite.zrem(key, (members != null) ? Arrays.asList(members) : null), AS_LONG);
 	}
 
 	/**
@@ -783,6 +786,10 @@ public class AsyncResilientRedisTemplate {
 	 */
 	CompletableFuture<Object> write(RedisWrite write) {
 		return this.writes.write(write);
+	}
+
+	private <T> CompletableFuture<T> write(RedisWrite write, Function<Object, ? extends T> reply) {
+		return this.writes.write(write, reply);
 	}
 
 	private <T> CompletableFuture<T> call(String command, boolean retryable,

@@ -3,6 +3,7 @@ package io.github.agentmemory.redis;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 import io.github.agentmemory.redis.command.RedisWrite;
@@ -151,6 +152,22 @@ public class ResilientRedisConnection implements WriteSender, DisposableBean {
 		}
 		return (CompletableFuture<Object>) (CompletableFuture<?>) call(LettuceWrites.bytes(write.key()),
 				write.command(), false, (commands) -> LettuceWrites.send(write, commands));
+	}
+
+	@Override
+	public void send(RedisWrite write, BiConsumer<Object, Throwable> callback) {
+		CircuitBreakerRouting routing = this.routing;
+		if (routing == null) {
+			// inside a batch: on the replay connection, flushed with the batch
+			LettuceNativeConnection batchConnection = this.batch.get();
+			LettuceNativeConnection target = (batchConnection != null) ? batchConnection : this.connection;
+			this.executor.execute(null, write.command(), false,
+					() -> target.call((commands) -> LettuceWrites.send(write, commands)), callback);
+			return;
+		}
+		byte[] key = LettuceWrites.bytes(write.key());
+		this.executor.execute(() -> routing.forKey(key), write.command(), false,
+				() -> this.connection.call((commands) -> LettuceWrites.send(write, commands)), callback);
 	}
 
 	/**

@@ -23,7 +23,16 @@ final class KeyLanes {
 	 * @return the lane
 	 */
 	KeyLane getOrCreate(String key) {
-		return this.lanes.computeIfAbsent(key, KeyLane::new);
+		// get, then putIfAbsent: on a key without a lane (the usual write, keys being many)
+		// this costs one compare-and-set, where computeIfAbsent locks the bin and allocates
+		// a reservation node; a lane created in a lost race is garbage, never seen
+		KeyLane lane = this.lanes.get(key);
+		if (lane != null) {
+			return lane;
+		}
+		KeyLane created = new KeyLane(key);
+		lane = this.lanes.putIfAbsent(key, created);
+		return (lane != null) ? lane : created;
 	}
 
 	/**

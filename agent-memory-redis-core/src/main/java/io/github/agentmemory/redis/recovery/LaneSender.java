@@ -1,7 +1,10 @@
 package io.github.agentmemory.redis.recovery;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
@@ -49,52 +52,149 @@ final class LaneSender {
 
 	/**
 	 * Send a write and, while Redis applies them, the next writes of its key. A reply that
-	 * is already complete when the sender returns is handled here, in a loop, and one
-	 * that completes later on the thread that completes it: the stack never grows with
-	 * the length of a lane.
+	 * is already there when the sender returns is handled here, in a loop, and one that
+	 * comes later on the thread that completes it: the stack never grows with the length
+	 * of a lane.
 	 * @return completes with whether the first write was applied
 	 */
 	CompletableFuture<Boolean> send(PendingWrite first) {
-		CompletableFuture<Boolean> firstApplied = null;
-		PendingWrite write = first;
-		while (write != null) {
-			CompletableFuture<Object> reply = dispatch(write);
-			if (!reply.isDone()) {
-				PendingWrite pending = write;
-				CompletableFuture<Boolean> applied = reply.handle((value, error) -> {
-					PendingWrite next = completed(pending, value, unwrap(error));
-					if (next != null) {
-						send(next);
-					}
-					return error == null;
-				});
-				return (firstApplied != null) ? firstApplied : applied;
-			}
-			Object value = null;
-			Throwable error = null;
-			try {
-				value = reply.join();
-			}
-			catch (RuntimeException ex) {
-				error = unwrap(ex);
-			}
-			if (firstApplied == null) {
-				firstApplied = CompletableFuture.completedFuture(error == null);
-			}
-			write = completed(write, value, error);
-		}
+		CompletableFuture<Boolean> firstApplied = new CompletableFuture<>();
+		send(first, firstApplied);
 		return firstApplied;
 	}
 
-	private CompletableFuture<Object> dispatch(PendingWrite write) {
-		try {
-			CompletableFuture<Object> reply = this.sender.send(write.toSend);
-			return (reply != null) ? reply
-					: CompletableFuture.failedFuture(new IllegalStateException("The sender returned no future"));
+	/**
+	 * Send a write and, while Redis applies them, the next writes of its key, as
+	 * {@link #send(PendingWrite)} does.
+	 * @param firstApplied completed with whether the first write was applied, or
+	 * {@code null}
+	 */
+	void send(PendingWrite first, @Nullable CompletableFuture<Boolean> firstApplied) {
+		PendingWrite write = first;
+		CompletableFuture<Boolean> applied = firstApplied;
+		while (write != null) {
+			Reply reply = new Reply(write, applied);
+			try {
+				this.sender.send(write.toSend, reply);
+			}
+			catch (RuntimeException ex) {
+				reply.accept(null, ex);
+			}
+			if (reply.leave()) {
+				// not there yet: handled by the thread that completes it
+				return;
+			}
+			write = reply.handle();
+			applied = null;
 		}
-		catch (RuntimeException ex) {
-			return CompletableFuture.failedFuture(ex);
+	}
+
+	/**
+	 * The reply of one write sent, handed over by the sender's callback: one object per
+	 * write instead of a dependent future. A reply that comes on the sending thread while
+	 * the sender is still sending (synchronously) is handled by the loop of
+	 * {@link #send(PendingWrite, CompletableFuture)}, so the stack does not grow; any
+	 * other reply is handled at once by the thread that brings it, as a dependent future
+	 * would be. {@link #state} decides which, once: it leaves {@code SENDING} for
+	 * {@code ANSWERED} (the sending thread's own reply, handled by the loop),
+	 * {@code TAKEN} (another thread's reply while the sender was still sending) or
+	 * {@code LEFT} (the loop went on: the reply, when it comes, is handled where it
+	 * comes).
+	 */
+	private final class Reply implements BiConsumer<Object, Throwable> {
+
+		private static final int SENDING = 0;
+
+		private static final int ANSWERED = 1;
+
+		private static final int TAKEN = 2;
+
+		private static final int LEFT = 3;
+
+		private static final VarHandle STATE;
+
+		static {
+			try {
+				STATE = MethodHandles.lookup().findVarHandle(Reply.class, "state", int.class);
+			}
+			catch (ReflectiveOperationException ex) {
+				throw new ExceptionInInitializerError(ex);
+			}
 		}
+
+		private final PendingWrite write;
+
+		@Nullable
+		private final CompletableFuture<Boolean> applied;
+
+		private final Thread sendingThread = Thread.currentThread();
+
+		@SuppressWarnings("unused") // through STATE
+		private volatile int state;
+
+		/** Set by the sending thread's own reply; read by the same thread's loop. */
+		@Nullable
+		private Object value;
+
+		@Nullable
+		private Throwable error;
+
+		Reply(PendingWrite write, @Nullable CompletableFuture<Boolean> applied) {
+			this.write = write;
+			this.applied = applied;
+		}
+
+		@Override
+		public void accept(@Nullable Object value, @Nullable Throwable error) {
+			Throwable cause = unwrap(error);
+			if (Thread.currentThread() == this.sendingThread) {
+				this.value = value;
+				this.error = cause;
+				if (STATE.compareAndSet(this, SENDING, ANSWERED)) {
+					return;
+				}
+			}
+			else {
+				STATE.compareAndSet(this, SENDING, TAKEN);
+			}
+			try {
+				PendingWrite next = completed(this.write, value, cause);
+				if (next != null) {
+					send(next, null);
+				}
+			}
+			catch (RuntimeException | Error ex) {
+				if (this.applied != null) {
+					this.applied.completeExceptionally(ex);
+				}
+				throw ex;
+			}
+			if (this.applied != null) {
+				this.applied.complete(cause == null);
+			}
+		}
+
+		/**
+		 * The sending loop is done sending this write.
+		 * @return whether the loop leaves the reply to the thread that brings it (or brought
+		 * it); {@code false} if it came on the sending thread and the loop handles it
+		 */
+		boolean leave() {
+			return (int) STATE.compareAndExchange(this, SENDING, LEFT) != ANSWERED;
+		}
+
+		/**
+		 * Handle the reply on the sending thread (it came while the sender was sending).
+		 * @return the key's next write to send, already moved in flight, or {@code null}
+		 */
+		@Nullable
+		PendingWrite handle() {
+			if (this.applied != null) {
+				this.applied.complete(this.error == null);
+			}
+			return completed(this.write, this.value, this.error);
+		}
+
 	}
 
 	/**

@@ -48,9 +48,9 @@ final class PendingWrite {
 	@Nullable
 	final RetryPolicy retryPolicy;
 
-	/** Completes with the raw reply ({@link Handling#CALL}). */
+	/** Completes with the reply, converted for the caller ({@link Handling#CALL}). */
 	@Nullable
-	final CompletableFuture<Object> reply;
+	final WriteReply<?> reply;
 
 	/** Completes with the first outcome (writes with a priority). */
 	@Nullable
@@ -131,7 +131,7 @@ final class PendingWrite {
 	private volatile State state = State.SENDING;
 
 	PendingWrite(RedisWrite write, Handling handling, @Nullable Priority priority, long createdNanos,
-			@Nullable RetryPolicy retryPolicy, @Nullable CompletableFuture<Object> reply,
+			@Nullable RetryPolicy retryPolicy, @Nullable WriteReply<?> reply,
 			@Nullable CompletableFuture<WriteOutcome> outcome) {
 		this.write = write;
 		this.toSend = write;

@@ -53,7 +53,7 @@ final class WriteOutcomes {
 			}
 		}
 		else if (write.reply != null) {
-			effects.add(() -> write.reply.complete(value));
+			effects.add(() -> write.reply.answer(value));
 		}
 		else {
 			effects.add(() -> write.outcome.complete(WriteOutcome.applied(write.write)));

@@ -1,6 +1,7 @@
 package io.github.agentmemory.redis.recovery;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
 
 import io.github.agentmemory.redis.command.RedisWrite;
 
@@ -20,6 +21,31 @@ public interface WriteSender {
 	 * {@link io.github.agentmemory.redis.resilience.RedisCircuitOpenException})
 	 */
 	CompletableFuture<Object> send(RedisWrite write);
+
+	/**
+	 * Send a write and hand its reply to a callback, once: the raw reply, or the error
+	 * (as {@link #send(RedisWrite)} would complete its future). The callback runs on the
+	 * thread that completes the reply, or on the calling thread before this method
+	 * returns if the reply is already there. The default sends through
+	 * {@link #send(RedisWrite)}; a sender may override it to save the future.
+	 * @param write the write
+	 * @param callback receives the reply, or the error
+	 */
+	default void send(RedisWrite write, BiConsumer<Object, Throwable> callback) {
+		CompletableFuture<Object> reply;
+		try {
+			reply = send(write);
+		}
+		catch (RuntimeException ex) {
+			callback.accept(null, ex);
+			return;
+		}
+		if (reply == null) {
+			callback.accept(null, new IllegalStateException("The sender returned no future"));
+			return;
+		}
+		reply.whenComplete(callback);
+	}
 
 	/**
 	 * Send the writes that {@code sends} sends (through {@link #send}, on the calling

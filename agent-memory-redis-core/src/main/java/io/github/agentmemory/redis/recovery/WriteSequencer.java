@@ -8,6 +8,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 
@@ -181,10 +182,26 @@ public class WriteSequencer implements DisposableBean {
 	 * @return the raw reply
 	 */
 	public CompletableFuture<Object> write(RedisWrite write) {
-		CompletableFuture<Object> reply = new CompletableFuture<>();
-		submit(new PendingWrite(write, Handling.CALL, null, this.nanoTime.getAsLong(), this.defaultRetryPolicy, reply,
+		return write(write, Function.identity());
+	}
+
+	/**
+	 * Apply a write issued without a priority, as {@link #write(RedisWrite)} does, and
+	 * complete the future with the reply converted: the conversion runs where the reply
+	 * is handed to the caller, which saves the dependent stage (a {@code thenApply}) that
+	 * a caller would add for it. Errors complete the future as they are.
+	 * @param <T> the converted reply's type
+	 * @param write the write
+	 * @param reply converts Redis's raw reply; what it throws completes the future
+	 * exceptionally
+	 * @return the converted reply
+	 */
+	public <T> CompletableFuture<T> write(RedisWrite write, Function<Object, ? extends T> reply) {
+		Assert.notNull(reply, "'reply' must not be null");
+		WriteReply<T> future = new WriteReply<>(reply);
+		submit(new PendingWrite(write, Handling.CALL, null, this.nanoTime.getAsLong(), this.defaultRetryPolicy, future,
 				null));
-		return reply;
+		return future;
 	}
 
 	/**
@@ -376,7 +393,7 @@ public class WriteSequencer implements DisposableBean {
 		}
 		effects.run();
 		if (sendNow) {
-			this.laneSender.send(write);
+			this.laneSender.send(write, null);
 		}
 	}
 

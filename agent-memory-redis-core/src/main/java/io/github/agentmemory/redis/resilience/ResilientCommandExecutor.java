@@ -8,6 +8,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -40,7 +41,8 @@ import org.springframework.util.Assert;
  * Dependent stages added without an executor run there too and must not block.
  *
  * <p>
- * Every call's future completes once (<b>I1</b>): a call waiting for its retry is tried
+ * Every call's outcome is delivered once (<b>I1</b>): its future completes, or its
+ * callback runs, once. A call waiting for its retry is tried
  * at once when the circuit opens (and so fails fast with
  * {@link RedisCircuitOpenException} instead of waiting out its backoff), and fails when
  * the executor is {@linkplain #close() closed}.
@@ -158,6 +160,33 @@ public class ResilientCommandExecutor implements AutoCloseable {
 	}
 
 	/**
+	 * Run a call through the circuit breaker of its route, retrying it when it is
+	 * idempotent, as {@link #execute(Supplier, String, boolean, Supplier)} does, but hand
+	 * its outcome to a callback instead of a future: for callers that act on the outcome
+	 * at once (the write path), which saves a future and its dependent stage per call. The
+	 * callback runs once (<b>I1</b>), with the result or the {@link DataAccessException},
+	 * on the thread that completed the attempt; on the calling thread, before this method
+	 * returns, when the call is rejected at once or its attempt completed before it was
+	 * looked at. It must not block and should not throw (what it throws is lost when it
+	 * runs on Lettuce's event loop).
+	 * @param <T> the result type
+	 * @param route the breaker of the call's next attempt; {@code null} for the breaker
+	 * of this executor
+	 * @param command the command name, for messages and logs
+	 * @param idempotent whether the call may safely run more than once
+	 * @param call starts one attempt
+	 * @param callback receives the result, or the error
+	 */
+	public <T> void execute(@Nullable Supplier<CircuitBreaker> route, String command, boolean idempotent,
+			Supplier<? extends CompletionStage<T>> call, BiConsumer<? super T, ? super Throwable> callback) {
+		Assert.notNull(callback, "'callback' must not be null");
+		Retry retry = idempotent ? this.retry : null;
+		Attempts<T> attempts = new Attempts<>((route != null) ? route : this.route, command, call,
+				(retry != null) ? retry.asyncContext() : null, null, callback);
+		attempts.next();
+	}
+
+	/**
 	 * Run a call without the circuit breaker and without retries, only translating its
 	 * errors. Meant for probes (latency) that must neither trip nor wait for the breaker.
 	 * @param <T> the result type
@@ -251,9 +280,11 @@ public class ResilientCommandExecutor implements AutoCloseable {
 
 	private <T> CompletableFuture<T> run(Supplier<CircuitBreaker> route, String command, @Nullable Retry retry,
 			Supplier<? extends CompletionStage<T>> call) {
-		Attempts<T> attempts = new Attempts<>(route, command, call, (retry != null) ? retry.asyncContext() : null);
+		CompletableFuture<T> result = new CompletableFuture<>();
+		Attempts<T> attempts = new Attempts<>(route, command, call, (retry != null) ? retry.asyncContext() : null,
+				result, null);
 		attempts.next();
-		return attempts.result;
+		return result;
 	}
 
 	private static boolean isOpen(CircuitBreaker.State state) {
@@ -272,9 +303,10 @@ public class ResilientCommandExecutor implements AutoCloseable {
 	}
 
 	/**
-	 * The attempts of one call; completes {@link #result} once.
+	 * The attempts of one call; completes its {@link #result} future, or calls its
+	 * {@link #callback}, once.
 	 */
-	private final class Attempts<T> {
+	private final class Attempts<T> implements BiConsumer<T, Throwable> {
 
 		private final Supplier<CircuitBreaker> route;
 
@@ -288,9 +320,18 @@ public class ResilientCommandExecutor implements AutoCloseable {
 		@Nullable
 		private final Retry.AsyncContext<T> retryContext;
 
-		private final CompletableFuture<T> result = new CompletableFuture<>();
+		/** Completed with the outcome; {@code null} when the outcome goes to {@link #callback}. */
+		@Nullable
+		private final CompletableFuture<T> result;
+
+		/** Called with the outcome; {@code null} when it goes to {@link #result}. */
+		@Nullable
+		private final BiConsumer<? super T, ? super Throwable> callback;
 
 		private int attempt;
+
+		/** When the latest attempt started. */
+		private long startNanos;
 
 		@Nullable
 		private DataAccessException lastError;
@@ -299,11 +340,32 @@ public class ResilientCommandExecutor implements AutoCloseable {
 		private volatile ScheduledFuture<?> retry;
 
 		Attempts(Supplier<CircuitBreaker> route, String command, Supplier<? extends CompletionStage<T>> call,
-				@Nullable Retry.AsyncContext<T> retry) {
+				@Nullable Retry.AsyncContext<T> retry, @Nullable CompletableFuture<T> result,
+				@Nullable BiConsumer<? super T, ? super Throwable> callback) {
 			this.route = route;
 			this.command = command;
 			this.call = call;
 			this.retryContext = retry;
+			this.result = result;
+			this.callback = callback;
+		}
+
+		private void succeed(@Nullable T value) {
+			if (this.result != null) {
+				this.result.complete(value);
+			}
+			else {
+				this.callback.accept(value, null);
+			}
+		}
+
+		private void fail(Throwable error) {
+			if (this.result != null) {
+				this.result.completeExceptionally(error);
+			}
+			else {
+				this.callback.accept(null, error);
+			}
 		}
 
 		void next() {
@@ -315,22 +377,25 @@ public class ResilientCommandExecutor implements AutoCloseable {
 				if (this.lastError != null) {
 					rejected.addSuppressed(this.lastError);
 				}
-				this.result.completeExceptionally(rejected);
+				fail(rejected);
 				return;
 			}
 			this.attempt++;
-			long start = System.nanoTime();
-			start(this.call).whenComplete((value, error) -> completed(breaker, value, error, start));
+			this.startNanos = System.nanoTime();
+			start(this.call).whenComplete(this);
 		}
 
-		private void completed(CircuitBreaker breaker, T value, Throwable error, long start) {
-			long duration = System.nanoTime() - start;
+		/** The latest attempt completed. */
+		@Override
+		public void accept(T value, Throwable error) {
+			CircuitBreaker breaker = this.breaker;
+			long duration = System.nanoTime() - this.startNanos;
 			if (error == null) {
 				breaker.onSuccess(duration, TimeUnit.NANOSECONDS);
 				if (this.retryContext != null) {
 					this.retryContext.onComplete();
 				}
-				this.result.complete(value);
+				succeed(value);
 				return;
 			}
 			RedisFault fault = ResilientCommandExecutor.this.classifier.classify(error);
@@ -349,7 +414,7 @@ public class ResilientCommandExecutor implements AutoCloseable {
 					return;
 				}
 			}
-			this.result.completeExceptionally(translated);
+			fail(translated);
 		}
 
 		private void scheduleRetry(long delay, DataAccessException lastError) {
@@ -369,7 +434,7 @@ public class ResilientCommandExecutor implements AutoCloseable {
 			catch (RejectedExecutionException ex) {
 				if (waiting.remove(this)) {
 					lastError.addSuppressed(ex);
-					this.result.completeExceptionally(lastError);
+					fail(lastError);
 				}
 			}
 			if (ResilientCommandExecutor.this.closed) {
@@ -400,7 +465,7 @@ public class ResilientCommandExecutor implements AutoCloseable {
 				cancelTimer();
 				DataAccessException error = new RedisConnectionFailureException(
 						this.command + " was not retried: the Redis template is shut down", this.lastError);
-				this.result.completeExceptionally(error);
+				fail(error);
 			}
 		}
 
