@@ -6,6 +6,8 @@ import java.util.Map;
 import io.github.agentmemory.redis.autoconfigure.AgentMemoryRedisAutoConfiguration;
 import io.github.agentmemory.redis.autoconfigure.AgentMemoryRedisHealthContributorAutoConfiguration;
 import io.github.agentmemory.redis.autoconfigure.AgentMemoryRedisMetricsAutoConfiguration;
+import io.github.resilience4j.springboot3.circuitbreaker.autoconfigure.CircuitBreakerAutoConfiguration;
+import io.github.resilience4j.springboot3.circuitbreaker.autoconfigure.CircuitBreakerMetricsAutoConfiguration;
 
 import org.springframework.boot.Banner;
 import org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration;
@@ -29,15 +31,17 @@ final class Contexts {
 	private Contexts() {
 	}
 
-	/** Boot's Redis (and reactive Redis) auto-configuration plus the starter's. */
 	/**
 	 * The starter the way a user gets it: the full auto-configuration with actuator and
-	 * Micrometer on (so Boot's Lettuce command-latency recorder too), and Boot's reactive
-	 * template for the comparison. Use with {@link #userProperties(String, int)}.
+	 * Micrometer on (so Boot's Lettuce command-latency recorder if the starter leaves it
+	 * on), Resilience4j's Boot auto-configuration (the starter brings it: its registry
+	 * puts an event consumer on the template's breaker), and Boot's reactive template for
+	 * the comparison. Use with {@link #userProperties(String, int)}.
 	 */
 	@Configuration(proxyBeanMethods = false)
 	@ImportAutoConfiguration({ MetricsAutoConfiguration.class, CompositeMeterRegistryAutoConfiguration.class,
 			SimpleMetricsExportAutoConfiguration.class, LettuceMetricsAutoConfiguration.class,
+			CircuitBreakerAutoConfiguration.class, CircuitBreakerMetricsAutoConfiguration.class,
 			RedisAutoConfiguration.class, RedisReactiveAutoConfiguration.class, AgentMemoryRedisAutoConfiguration.class,
 			AgentMemoryRedisMetricsAutoConfiguration.class, AgentMemoryRedisHealthContributorAutoConfiguration.class })
 	static class UserSetup {
