@@ -568,14 +568,25 @@ class WriteSequencerProperties {
 		private void sent(Send send) {
 			Issued issued = this.byWrite.get(send.write());
 			if (issued == null) {
-				issued = decodedOwner(send.write());
-			}
-			if (issued == null) {
-				issued = residualOwner(send.write());
+				// another object: what is left of the oldest waiting write of its key, or a
+				// decoded copy of it (parked encoded); of a later write only when the older
+				// ones were given up meanwhile (their outcomes still on their way)
+				Issued oldest = oldestWaiting(send.write());
+				if (oldest != null && covers(oldest.write, send.write())) {
+					issued = oldest;
+					if (!oldest.write.equals(send.write())) {
+						this.residualsSent++;
+					}
+				}
+				else {
+					issued = decodedOwner(send.write());
+				}
 				if (issued == null) {
+					this.violations.add("sent " + describe(send.write())
+							+ ", which is not what is left of the oldest waiting write " + oldest
+							+ " nor a copy of a waiting write of its key");
 					return;
 				}
-				this.residualsSent++;
 			}
 			if (this.shutDown) {
 				this.violations.add("I1: " + issued + " sent after shutdown");
@@ -591,9 +602,11 @@ class WriteSequencerProperties {
 		}
 
 		/**
-		 * Whose copy a send is: a write parked encoded in the recovery queue is sent as a
-		 * decoded copy, equal to it but another object; it is the oldest waiting write of
-		 * its key equal to it (key order is checked where writes are applied, I2).
+		 * Whose copy a send is when it is not the oldest waiting write of its key: a write
+		 * parked encoded is sent as a decoded copy, equal to it but another object, and the
+		 * older writes of its key may have been given up with their outcomes still on their
+		 * way; it is the oldest waiting write of its key equal to it (key order is checked
+		 * where writes are applied, I2).
 		 */
 		@Nullable
 		private Issued decodedOwner(RedisWrite sent) {
@@ -604,22 +617,19 @@ class WriteSequencerProperties {
 				.orElse(null);
 		}
 
-		/**
-		 * Whose residual a send is: the oldest write of its key that neither ended nor is in
-		 * flight (a key sends what waits oldest first).
-		 */
-		private Issued residualOwner(RedisWrite sent) {
-			Issued owner = this.issued.stream()
+		/** The oldest write of a key that neither ended nor is in flight (a key sends it first). */
+		@Nullable
+		private Issued oldestWaiting(RedisWrite sent) {
+			return this.issued.stream()
 				.filter((issued) -> issued.key().equals(sent.key()) && !issued.inFlight && !issued.ended())
 				.findFirst()
 				.orElse(null);
-			if (owner == null || owner.write.getClass() != sent.getClass()
-					|| !RedisWriteArbitraries.names(owner.write).containsAll(RedisWriteArbitraries.names(sent))) {
-				this.violations.add("sent " + describe(sent) + ", which is not what is left of the oldest waiting write "
-						+ owner);
-				return null;
-			}
-			return owner;
+		}
+
+		/** Whether a sent write is the write or what is left of it (the same command, fewer names). */
+		private static boolean covers(RedisWrite write, RedisWrite sent) {
+			return write.getClass() == sent.getClass()
+					&& RedisWriteArbitraries.names(write).containsAll(RedisWriteArbitraries.names(sent));
 		}
 
 		/** I4, as the drop is counted: nothing less important waits in the queue. */
