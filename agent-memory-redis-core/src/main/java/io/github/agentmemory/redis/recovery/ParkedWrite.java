@@ -7,7 +7,10 @@ import io.github.agentmemory.redis.command.WriteOutcome;
 
 import io.github.agentmemory.redis.recovery.journal.JournalCodec;
 import io.github.agentmemory.redis.recovery.journal.JournalEntry;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 
+import org.springframework.core.log.LogMessage;
 import org.springframework.lang.Nullable;
 import org.springframework.util.Assert;
 
@@ -29,6 +32,8 @@ import org.springframework.util.Assert;
 record ParkedWrite(long id, Priority priority, long createdNanos, int attempts,
 		@Nullable CompletableFuture<WriteOutcome> settlement, @Nullable byte[] payload) {
 
+	private static final Log logger = LogFactory.getLog(ParkedWrite.class);
+
 	/**
 	 * Whether its payload is in the recovery journal (not held in memory): then it is
 	 * handed over to the next start at shutdown.
@@ -39,12 +44,21 @@ record ParkedWrite(long id, Priority priority, long createdNanos, int attempts,
 	}
 
 	/**
-	 * Its write, decoded from the payload held in memory.
-	 * @return the entry
+	 * Its write, decoded from the payload held in memory. The queue's own encoding that
+	 * does not decode is a bug: logged, and the write is then given up rather than
+	 * replayed wrongly.
+	 * @return the entry, or {@code null} if the payload does not decode
 	 */
+	@Nullable
 	JournalEntry decoded() {
 		Assert.state(this.payload != null, "A journaled write's payload is in the journal");
-		return JournalCodec.decode(this.payload);
+		try {
+			return JournalCodec.decode(this.payload);
+		}
+		catch (IllegalArgumentException ex) {
+			logger.error(LogMessage.format("Cannot decode queued write %s; it is given up", this), ex);
+			return null;
+		}
 	}
 
 	@Override

@@ -175,7 +175,7 @@ final class ParkedWriteLoader {
 		}
 		Effects effects = new Effects();
 		for (ParkedWrite write : parked) {
-			JournalEntry entry = write.journaled() ? byId.get(write.id()) : decoded(write);
+			JournalEntry entry = write.journaled() ? byId.get(write.id()) : write.decoded();
 			if (entry == null) {
 				// still parked, but the journal no longer has it (a corrupt record): it is lost
 				ParkedWrite lost = this.queue.removeParked(write.priority(), write.id());
@@ -187,18 +187,6 @@ final class ParkedWriteLoader {
 			intoLane(write, entry);
 		}
 		effects.run();
-	}
-
-	@Nullable
-	private static JournalEntry decoded(ParkedWrite write) {
-		try {
-			return write.decoded();
-		}
-		catch (IllegalArgumentException ex) {
-			// the queue's own encoding does not decode: a bug, reported rather than replayed wrongly
-			logger.error(LogMessage.format("Cannot decode queued write %s; it is given up", write), ex);
-			return null;
-		}
 	}
 
 	private void intoLane(ParkedWrite parked, JournalEntry entry) {

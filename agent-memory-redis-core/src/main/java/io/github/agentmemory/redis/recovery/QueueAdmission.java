@@ -138,9 +138,10 @@ final class QueueAdmission {
 		// memory (I2), and a write loaded for replay stays in memory until it ends. Encoded,
 		// only while it is whole: the encoding keeps what is left to send, and a trimmed
 		// write's outcomes must still name the caller's write (rare: kept in memory)
-		boolean park = answer && (write.journalId >= 0 || (this.parkEncoded && write.toSend == write.write))
+		boolean journaled = write.journalId >= 0;
+		boolean park = answer && (journaled || (this.parkEncoded && write.toSend == write.write))
 				&& !lane.hasInFlight() && lane.head() == write;
-		boolean admitted = park ? this.queue.park(write, (write.journalId >= 0) ? null : encoded(write), evicted)
+		boolean admitted = park ? this.queue.park(write, journaled ? null : encoded(write), evicted)
 				: this.queue.offer(write, evicted);
 		if (!admitted) {
 			lane.removeWaiting(write);

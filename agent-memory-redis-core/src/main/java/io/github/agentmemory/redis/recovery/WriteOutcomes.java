@@ -138,15 +138,11 @@ final class WriteOutcomes {
 		});
 	}
 
+	/** The write an encoded parked write holds; {@code null} (dropped all the same) if it does not decode. */
 	@Nullable
 	private static RedisWrite decodedWrite(ParkedWrite write) {
-		try {
-			return write.decoded().write();
-		}
-		catch (IllegalArgumentException ex) {
-			// the outcome still says it was dropped; only the write it names is missing
-			return null;
-		}
+		JournalEntry entry = write.decoded();
+		return (entry != null) ? entry.write() : null;
 	}
 
 	private static void settleFromJournal(RecoveryJournal journal, List<ParkedWrite> writes, DropReason reason) {
