@@ -61,7 +61,9 @@ class JournalCrashTests {
 			Set<Long> recoveredSequences = recovered.stream().map(JournalEntry::sequence).collect(Collectors.toSet());
 			assertThat(recoveredSequences).containsAll(acknowledged);
 			assertThat(recovered).allSatisfy((entry) -> assertThat(entry).isEqualTo(JournalTestEntries.entry(entry.sequence())));
-			assertThat(journal.stats().tornTailFrames()).isZero();
+			// SQLite writes a frame's header and page with two calls: the kill may fall between
+			// them and leave the frame it was writing torn, never more
+			assertThat(journal.stats().tornTailFrames()).as("the frame being written when killed").isLessThanOrEqualTo(1);
 			assertThat(journal.stats().corruptRecords()).isZero();
 		}
 	}
@@ -82,12 +84,57 @@ class JournalCrashTests {
 		int acknowledged = crashAfterSingleEntryCommits();
 		Path wal = this.directory.resolve(SqliteStore.WAL_FILE);
 		long size = Files.size(wal);
-		long lastFrame = 32 + ((size - 32) / FRAME_BYTES - 1) * FRAME_BYTES;
 		try (RandomAccessFile file = new RandomAccessFile(wal.toFile(), "rw")) {
-			file.seek(lastFrame + 24 + 2000);
+			file.seek(frameOffset((size - 32) / FRAME_BYTES - 1) + 24 + 2000);
 			file.write(new byte[] { 1, 2, 3, 4, 5, 6, 7, 8 });
 		}
 		assertRecoversAPrefixAndReportsTheTail(acknowledged, output, "has a wrong checksum");
+	}
+
+	@Test
+	void aKillBetweenAFramesHeaderAndItsPageLosesNothingAndCountsOneTornFrame(CapturedOutput output) throws Exception {
+		int acknowledged = crashAfterSingleEntryCommits();
+		Path wal = this.directory.resolve(SqliteStore.WAL_FILE);
+		long size = Files.size(wal);
+		// SQLite's first write of a frame: its header, here a copy of the last commit's
+		byte[] header = new byte[24];
+		try (RandomAccessFile file = new RandomAccessFile(wal.toFile(), "rw")) {
+			file.seek(size - FRAME_BYTES);
+			file.readFully(header);
+			file.seek(size);
+			file.write(header);
+		}
+		try (SqliteRecoveryJournal journal = new SqliteRecoveryJournal(JournalSettings.create(this.directory))) {
+			assertThat(journal.recover()).hasSizeGreaterThanOrEqualTo(acknowledged);
+			assertThat(journal.stats().tornTailFrames()).isOne();
+			assertThat(output).contains("the last frame is incomplete, 24 of " + FRAME_BYTES + " bytes",
+					"a single torn frame is that write, which was never acknowledged");
+		}
+	}
+
+	@Test
+	void framesLeftOverFromBeforeTheLogRestartedAreNotCountedAsTorn() throws Exception {
+		int acknowledged = crashAfterSingleEntryCommits();
+		Path wal = this.directory.resolve(SqliteStore.WAL_FILE);
+		long frames = (Files.size(wal) - 32) / FRAME_BYTES;
+		long torn = frames - 10;
+		try (RandomAccessFile file = new RandomAccessFile(wal.toFile(), "rw")) {
+			// a restarted log: a new header over an old page, then the old log's frames
+			file.seek(frameOffset(torn) + 24 + 2000);
+			file.write(new byte[] { 1, 2, 3, 4, 5, 6, 7, 8 });
+			for (long frame = torn + 1; frame < frames; frame++) {
+				file.seek(frameOffset(frame) + 8);
+				file.writeInt(file.readInt() - 1);
+			}
+		}
+		try (SqliteRecoveryJournal journal = new SqliteRecoveryJournal(JournalSettings.create(this.directory))) {
+			assertThat(journal.recover()).hasSizeGreaterThanOrEqualTo(acknowledged - 11);
+			assertThat(journal.stats().tornTailFrames()).isOne();
+		}
+	}
+
+	private static long frameOffset(long frame) {
+		return 32 + frame * FRAME_BYTES;
 	}
 
 	/**

@@ -57,8 +57,10 @@ final class JournalRecovery {
 			logger.warn(LogMessage.format(
 					"Recovery journal %s: the write-ahead log has a torn or corrupt tail: %s; %d of %d frames are "
 							+ "discarded, with %d commits among them; %d frames up to the last intact commit are recovered. "
-							+ "The entries of the discarded commits are lost (expected only after a power loss or a "
-							+ "kernel crash with sync %s, or from a faulty disk)",
+							+ "If the last run was killed in the middle of a write, a single torn frame is that write, "
+							+ "which was never acknowledged, and nothing is lost. Otherwise the entries of the discarded "
+							+ "commits are lost "
+							+ "(expected only after a power loss or a kernel crash with sync %s, or from a faulty disk)",
 					this.directory, tail.problem(), tail.tornFrames(), tail.frames(), tail.lostCommits(),
 					tail.committedFrames(), JournalSync.PROCESS_CRASH));
 		}

@@ -19,15 +19,23 @@ import java.nio.file.StandardOpenOption;
  * Frames after the last valid one are told apart as follows: an incomplete frame at the
  * end of the file, or a frame with the log's salt but a wrong checksum, is torn or
  * corrupt; frames with another salt are left over from before the log was restarted
- * after a checkpoint, which is normal. Layout and checksum as in SQLite's {@code wal.c}
- * ("WAL File Format").
+ * after a checkpoint, which is normal, and are not counted. Layout and checksum as in
+ * SQLite's {@code wal.c} ("WAL File Format").
+ *
+ * <p>
+ * A process killed while it writes a frame leaves exactly one such frame: SQLite writes a
+ * frame's header and its page with two {@code write} calls, and the kill may fall
+ * between them (an incomplete frame at the end of the file, or, in a log restarted
+ * after a checkpoint, a new header over an old page). That frame belongs to a
+ * transaction that was never acknowledged, so nothing is lost; the file alone cannot
+ * tell it from a last frame damaged after its commit was acknowledged.
  *
  * @param frames complete frames in the file
  * @param validFrames frames that SQLite accepts (up to the first invalid one)
  * @param committedFrames valid frames up to and including the last commit frame: the
  * frames SQLite recovers
- * @param tornFrames frames (a partial one counted too) from the first torn or corrupt one
- * to the end of the file; 0 when the tail is clean
+ * @param tornFrames the first torn or corrupt frame (a partial one counted too) and the
+ * frames of the log's salt after it; 0 when the tail is clean
  * @param lostCommits commit frames among the torn ones, as far as their headers can be
  * read: transactions that were acknowledged and are lost
  * @param problem what was found, or {@code null} when the tail is clean
@@ -113,16 +121,20 @@ record WalTail(long frames, long validFrames, long committedFrames, long tornFra
 
 	private static WalTail torn(FileChannel channel, long size, long frameBytes, long from, long frames, long valid,
 			long committed, int salt1, int salt2, String problem) throws IOException {
+		long tornFrames = 1;
 		long lostCommits = 0;
 		ByteBuffer frameHeader = ByteBuffer.allocate(FRAME_HEADER_BYTES);
 		for (long offset = from; offset + FRAME_HEADER_BYTES <= size; offset += frameBytes) {
 			frameHeader.clear();
 			readFully(channel, frameHeader, offset);
-			if (frameHeader.getInt(8) == salt1 && frameHeader.getInt(12) == salt2 && frameHeader.getInt(4) != 0) {
+			boolean sameSalt = frameHeader.getInt(8) == salt1 && frameHeader.getInt(12) == salt2;
+			if (sameSalt && offset > from) {
+				tornFrames++;
+			}
+			if (sameSalt && frameHeader.getInt(4) != 0) {
 				lostCommits++;
 			}
 		}
-		long tornFrames = (size - from + frameBytes - 1) / frameBytes;
 		return new WalTail(frames, valid, committed, tornFrames, lostCommits, problem);
 	}
 
