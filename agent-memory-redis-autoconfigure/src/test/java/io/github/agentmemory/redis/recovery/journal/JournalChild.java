@@ -6,11 +6,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 
 /**
- * The child JVM of the crash and lock tests. {@code append DIR SYNC IN_FLIGHT} appends
- * entries 0, 1, 2, ... for ever, at most IN_FLIGHT unacknowledged at once, and prints
- * {@code ACK n} once entry n is acknowledged; the parent kills it with SIGKILL.
- * {@code hold DIR} opens the journal, prints {@code OPEN} and waits until its input
- * closes.
+ * The child JVM of the crash and lock tests. {@code append DIR SYNC IN_FLIGHT [LIMIT]}
+ * appends entries 0, 1, 2, ..., at most IN_FLIGHT unacknowledged at once, and prints
+ * {@code ACK n} once entry n is acknowledged; the parent kills it with SIGKILL. Without
+ * LIMIT it appends for ever, so that the kill falls in the middle of a write; with LIMIT
+ * it stops after LIMIT appends, prints {@code IDLE} once all are acknowledged and waits,
+ * so that the kill leaves the log as the last commit left it. {@code hold DIR} opens the
+ * journal, prints {@code OPEN} and waits until its input closes.
  */
 public final class JournalChild {
 
@@ -34,8 +36,10 @@ public final class JournalChild {
 			return;
 		}
 		journal.recover();
-		Semaphore inFlight = new Semaphore(Integer.parseInt(args[3]));
-		for (long sequence = 0;; sequence++) {
+		int maxInFlight = Integer.parseInt(args[3]);
+		long limit = (args.length > 4) ? Long.parseLong(args[4]) : Long.MAX_VALUE;
+		Semaphore inFlight = new Semaphore(maxInFlight);
+		for (long sequence = 0; sequence < limit; sequence++) {
 			inFlight.acquire();
 			long acknowledged = sequence;
 			CompletableFuture<Void> appended = journal.append(JournalTestEntries.entry(sequence));
@@ -46,6 +50,14 @@ public final class JournalChild {
 				}
 				inFlight.release();
 			});
+		}
+		inFlight.acquire(maxInFlight);
+		synchronized (out) {
+			out.println("IDLE");
+			out.flush();
+		}
+		while (System.in.read() >= 0) {
+			// wait for the kill
 		}
 	}
 
