@@ -33,7 +33,7 @@ class CircuitBreakerLoggerIntegrationTests {
 	void outageIsLoggedOnceWhenTheCircuitOpensAndOnceWhenItCloses(CapturedOutput output) {
 		TemplateContexts.runner(redis)
 			.withPropertyValues("spring.data.redis.password=logger-secret",
-					"agent-memory.redis.circuit-breaker.wait-duration-in-open-state=200ms",
+					"agent-memory.redis.circuit-breaker.wait-duration-in-open-state=1s",
 					"agent-memory.redis.retry.max-attempts=1", "agent-memory.redis.recovery.poll-interval=100ms",
 					"agent-memory.redis.fail-fast.max-reconnect-delay=100ms")
 			.run((context) -> {
@@ -55,7 +55,7 @@ class CircuitBreakerLoggerIntegrationTests {
 					}
 					assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.OPEN);
 					// the circuit reopens after each failed probe; that is no new outage
-					await().atMost(Duration.ofSeconds(5)).until(() -> opened.get() >= 2);
+					await().atMost(Duration.ofSeconds(10)).until(() -> opened.get() >= 2);
 				}
 				finally {
 					redis.start();

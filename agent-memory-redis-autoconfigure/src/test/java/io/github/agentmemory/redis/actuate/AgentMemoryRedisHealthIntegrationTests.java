@@ -91,13 +91,13 @@ class AgentMemoryRedisHealthIntegrationTests {
 						context.getBean(CircuitBreaker.class), StoreFunction.hash(StoreFunction.DEFAULT_KEY_PATTERN));
 				try {
 					// the connection's handshake waits out the pause; the PING after it does not
-					redis.admin().clientPause(800);
+					redis.admin().clientPause(2000);
 					long start = System.nanoTime();
 					Duration latency = fresh.latency().join();
 					Duration took = Duration.ofNanos(System.nanoTime() - start);
 					assertThat(took).as("opening the connection waited for the pause")
-						.isGreaterThan(Duration.ofMillis(500));
-					assertThat(latency).as("the PING alone").isLessThan(Duration.ofMillis(400));
+						.isGreaterThan(Duration.ofMillis(1500));
+					assertThat(latency).as("the PING alone").isLessThan(Duration.ofMillis(1000));
 				}
 				finally {
 					freshConnection.destroy();
@@ -111,10 +111,10 @@ class AgentMemoryRedisHealthIntegrationTests {
 			AgentMemoryRedisHealthIndicator indicator = context.getBean(AgentMemoryRedisHealthIndicator.class);
 			await().atMost(Duration.ofSeconds(5))
 				.untilAsserted(() -> assertThat(indicator.health().getStatus()).isEqualTo(BootLine.UP));
-			redis.admin().clientPause(500);
+			redis.admin().clientPause(2000);
 			long start = System.nanoTime();
 			var health = indicator.health();
-			assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(200));
+			assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(1000));
 			assertThat(health.getDetails()).containsKey("latency");
 		});
 	}

@@ -255,7 +255,9 @@ class ChaosIntegrationTests {
 		assertThat(this.healthSeen.get("stop")).as("health while Redis was stopped")
 			.contains(AgentMemoryRedisHealthIndicator.CIRCUIT_OPEN);
 		assertThat(health.health().getStatus()).isEqualTo(BootLine.UP);
-		assertThat(this.healthSeen.get("healed")).containsOnly(BootLine.UP);
+		// not containsOnly: with appendfsync always (so that a SIGKILL loses nothing
+		// acknowledged) one slow fsync can time a probe out after the heal, as it should
+		assertThat(this.healthSeen.get("healed")).contains(BootLine.UP);
 	}
 
 	private void report(AsyncResilientRedisTemplate template, Duration took) {

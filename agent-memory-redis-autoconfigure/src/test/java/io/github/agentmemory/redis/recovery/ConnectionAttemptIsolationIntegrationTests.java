@@ -59,7 +59,7 @@ class ConnectionAttemptIsolationIntegrationTests {
 						assertThat(outcome.settlement())
 							.as(() -> "a recovery round while the connection attempt hangs; the scheduler's threads: "
 									+ schedulerThreads())
-							.succeedsWithin(Duration.ofSeconds(2))
+							.succeedsWithin(Duration.ofSeconds(6))
 							.extracting(WriteOutcome::dropReason)
 							.isEqualTo(DropReason.EXPIRED);
 						assertThat(ping).as("the connection attempt still hangs").isNotDone();

@@ -174,7 +174,8 @@ class RecoveryQueueIntegrationTests {
 
 	@Test
 	void criticalWriteRejectedByTheOpenCircuitIsQueued() {
-		runner().run((context) -> {
+		// an open state long enough that no probe is let through before the write
+		runner().withPropertyValues("agent-memory.redis.circuit-breaker.wait-duration-in-open-state=2s").run((context) -> {
 			AsyncResilientRedisTemplate template = template(context);
 			template.ping().join();
 			redis.stop();
@@ -232,7 +233,7 @@ class RecoveryQueueIntegrationTests {
 	@Test
 	void fullQueueEvictsTheOldestWriteOfTheLowestPriority() {
 		runner().withPropertyValues("agent-memory.redis.recovery.capacity=3",
-				"agent-memory.redis.recovery.poll-interval=1h")
+				"agent-memory.redis.recovery.poll-interval=1h", "agent-memory.redis.recovery.shutdown-timeout=200ms")
 			.run((context) -> {
 				AsyncResilientRedisTemplate template = template(context);
 				template.ping().join();

@@ -21,7 +21,9 @@ public final class TemplateContexts {
 			"agent-memory.redis.retry.max-interval=500ms",
 			"agent-memory.redis.circuit-breaker.wait-duration-in-open-state=1s",
 			"agent-memory.redis.fail-fast.max-reconnect-delay=500ms",
-			"agent-memory.redis.recovery.poll-interval=100ms", "agent-memory.redis.recovery.max-attempts=100" };
+			"agent-memory.redis.recovery.poll-interval=100ms", "agent-memory.redis.recovery.max-attempts=100",
+			// room for the writes queued during a slow failover on a loaded machine
+			"agent-memory.redis.recovery.capacity=100000" };
 
 	private TemplateContexts() {
 	}

@@ -119,6 +119,7 @@ class SentinelFailoverIntegrationTests {
 	void writeAnsweredReadOnlyByAReplicaIsQueuedNotDropped() {
 		TemplateContexts
 			.failoverRunner("spring.data.redis.host=127.0.0.1", "spring.data.redis.port=" + sentinel.replicaPort())
+			.withPropertyValues("agent-memory.redis.recovery.shutdown-timeout=200ms")
 			.run((context) -> {
 				WriteOutcome outcome = template(context).write(RedisWrite.set("k", "v"), Priority.HIGH).join();
 				assertThat(outcome.status()).isEqualTo(Status.QUEUED);
