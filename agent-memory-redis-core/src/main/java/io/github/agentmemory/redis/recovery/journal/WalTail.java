@@ -37,7 +37,7 @@ import java.nio.file.StandardOpenOption;
  * @param tornFrames the first torn or corrupt frame (a partial one counted too) and the
  * frames of the log's salt after it; 0 when the tail is clean
  * @param lostCommits commit frames among the torn ones, as far as their headers can be
- * read: transactions that were acknowledged and are lost
+ * read: transactions that are lost, acknowledged unless it is the one a kill interrupted
  * @param problem what was found, or {@code null} when the tail is clean
  * @author agent-memory-redis
  */
