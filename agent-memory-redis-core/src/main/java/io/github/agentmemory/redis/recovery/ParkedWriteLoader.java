@@ -129,9 +129,11 @@ final class ParkedWriteLoader {
 	 * @param key the key
 	 */
 	void loadKey(String key) {
-		if (this.journal != null || !this.queue.holdsParked(key)) {
+		if (this.journal != null || this.queue.parkedSize() == 0) {
 			return;
 		}
+		// the lane first: during a drain every key's writes were loaded back, and its lane
+		// is at hand, where the park's table of key hashes is a cache miss
 		KeyLane lane = this.lanes.get(key);
 		if (lane == null) {
 			return;
@@ -140,6 +142,9 @@ final class ParkedWriteLoader {
 			if (!lane.newestWaitingNotLoaded()) {
 				return;
 			}
+		}
+		if (!this.queue.holdsParked(key)) {
+			return;
 		}
 		intoLanes(this.queue.parkedOfHash(ParkedWrites.hash(key)), List.of());
 	}

@@ -336,6 +336,10 @@ final class ParkedWrites {
 		}
 
 		int indexOf(long id) {
+			if (this.size > 0 && id(0) == id) {
+				// a drain loads the oldest writes back: most removals are of the head
+				return 0;
+			}
 			int low = 0;
 			int high = this.size - 1;
 			while (low <= high) {
