@@ -5,11 +5,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import io.github.agentmemory.redis.command.RedisWrite;
 import io.github.agentmemory.redis.recovery.WriteSender;
 import io.github.agentmemory.redis.resilience.CircuitBreakerRouting;
 import io.github.agentmemory.redis.resilience.ResilientCommandExecutor;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.models.partitions.Partitions;
 
@@ -141,33 +143,38 @@ public class ResilientRedisConnection implements WriteSender, DisposableBean {
 	}
 
 	@Override
-	@SuppressWarnings("unchecked")
 	public CompletableFuture<Object> send(RedisWrite write) {
-		if (this.routing == null) {
-			// inside a batch: on the replay connection, flushed with the batch
-			LettuceNativeConnection batchConnection = this.batch.get();
-			LettuceNativeConnection target = (batchConnection != null) ? batchConnection : this.connection;
-			return (CompletableFuture<Object>) (CompletableFuture<?>) this.executor.execute(write.command(), false,
-					() -> target.call((commands) -> LettuceWrites.send(write, commands)));
-		}
-		return (CompletableFuture<Object>) (CompletableFuture<?>) call(LettuceWrites.bytes(write.key()),
-				write.command(), false, (commands) -> LettuceWrites.send(write, commands));
+		CompletableFuture<Object> reply = new CompletableFuture<>();
+		send(write, (value, error) -> {
+			if (error != null) {
+				reply.completeExceptionally(error);
+			}
+			else {
+				reply.complete(value);
+			}
+		});
+		return reply;
 	}
 
 	@Override
 	public void send(RedisWrite write, BiConsumer<Object, Throwable> callback) {
 		CircuitBreakerRouting routing = this.routing;
+		Supplier<CircuitBreaker> route = null;
+		LettuceNativeConnection target = this.connection;
 		if (routing == null) {
 			// inside a batch: on the replay connection, flushed with the batch
 			LettuceNativeConnection batchConnection = this.batch.get();
-			LettuceNativeConnection target = (batchConnection != null) ? batchConnection : this.connection;
-			this.executor.execute(null, write.command(), false,
-					() -> target.call((commands) -> LettuceWrites.send(write, commands)), callback);
-			return;
+			if (batchConnection != null) {
+				target = batchConnection;
+			}
 		}
-		byte[] key = LettuceWrites.bytes(write.key());
-		this.executor.execute(() -> routing.forKey(key), write.command(), false,
-				() -> this.connection.call((commands) -> LettuceWrites.send(write, commands)), callback);
+		else {
+			byte[] key = LettuceWrites.bytes(write.key());
+			route = () -> routing.forKey(key);
+		}
+		LettuceNativeConnection connection = target;
+		this.executor.execute(route, write.command(), false,
+				() -> connection.call((commands) -> LettuceWrites.send(write, commands)), callback);
 	}
 
 	/**
